@@ -1,0 +1,74 @@
+"""Where work runs: the compute target, the Iceberg catalog, storage, and the dbt project.
+
+Secrets never live here. A setting that needs a credential names the environment variable that holds it
+(`*_env`); the value is read only at run time, in the process that needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from floe_core.artifacts.base import FloeModel
+
+EnvVarName = str
+
+
+class ComputeSettings(FloeModel):
+    """The dbt target's warehouse. `path` is relative to the dbt project unless absolute."""
+
+    kind: Literal["duckdb"] = "duckdb"
+    path: str = "target/floe.duckdb"
+    threads: int = Field(default=4, ge=1, le=64)
+
+
+class CatalogSettings(FloeModel):
+    """The Iceberg catalog. The embedded default is a SQLite catalog beside a local warehouse folder."""
+
+    kind: Literal["sql", "rest"] = "sql"
+    name: str = "floe"
+    uri: str | None = None
+    warehouse: str = "target/iceberg"
+    token_env: EnvVarName | None = None
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
+class StorageSettings(FloeModel):
+    """Object storage under the warehouse. Credentials come from the named environment variables."""
+
+    kind: Literal["local", "s3"] = "local"
+    endpoint: str | None = None
+    region: str | None = None
+    access_key_id_env: EnvVarName | None = None
+    secret_access_key_env: EnvVarName | None = None
+
+
+class Plugins(FloeModel):
+    orchestrator: str | None = None
+    compute: ComputeSettings = ComputeSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    storage: StorageSettings = StorageSettings()
+
+
+class DbtProject(FloeModel):
+    """Paths are relative to the folder holding the artifacts file, so the project can move as a whole."""
+
+    project_name: str
+    project_dir: str
+    profiles_dir: str
+    dbt_version: str
+    manifest_schema_version: int
+
+
+class Transforms(FloeModel):
+    dbt: DbtProject
+
+
+class DbtProfiles(FloeModel):
+    profile: str
+    target: str
+
+
+class Observability(FloeModel):
+    log_level: Literal["debug", "info", "warning", "error"] = "info"

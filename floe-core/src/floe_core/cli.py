@@ -1,0 +1,150 @@
+"""The `floe` command: compile, validate, graph, plugins.
+
+Every error a user can cause prints one readable message and exits with code 2; a traceback appears only
+with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from floe_core.errors import FloeError, InputError, Problem
+
+if TYPE_CHECKING:
+    from floe_core.artifacts import CompiledArtifacts
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="floe", description="Compile a data product once; run it on any engine.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    comp = sub.add_parser("compile", help="compile floe.yaml and the dbt manifest into compiled_artifacts.json")
+    comp.add_argument("project", nargs="?", default=".", type=Path, help="project folder or floe.yaml path")
+    comp.add_argument("--output", "-o", type=Path, help="where to write (default <dbt project>/target/...)")
+    comp.add_argument("--manifest", type=Path, help="use this dbt manifest and never run dbt")
+
+    val = sub.add_parser("validate", help="validate a project or an artifacts file, optionally for an engine")
+    val.add_argument("path", nargs="?", default=".", type=Path,
+                     help="compiled_artifacts.json, or a project folder / floe.yaml to compile in memory")
+    val.add_argument("--engine", help="check the artifacts against this installed provider's capabilities")
+    val.add_argument("--manifest", type=Path, help="with a project: use this dbt manifest")
+
+    gra = sub.add_parser("graph", help="draw the asset graph")
+    gra.add_argument("path", nargs="?", default=".", type=Path, help="artifacts file, project folder or floe.yaml")
+    gra.add_argument("--format", "-f", choices=("mermaid", "dot", "html"), default="mermaid")
+    gra.add_argument("--select", "-s", default="", help="dbt-style selector to draw part of the graph")
+    gra.add_argument("--exclude", default="", help="dbt-style selector of assets to leave out")
+    gra.add_argument("--output", "-o", type=Path, help="write to a file instead of standard output")
+    gra.add_argument("--manifest", type=Path, help="with a project: use this dbt manifest")
+
+    sub.add_parser("plugins", help="list installed orchestrator plugins")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except FloeError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {exc.render()}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in floe; re-run with --debug for the traceback and report it.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _artifacts_for(path: Path, manifest: Path | None) -> CompiledArtifacts:
+    from floe_core.artifacts import load_artifacts
+    from floe_core.compiler import compile_project
+
+    if path.suffix == ".json":
+        return load_artifacts(path)
+    return compile_project(path, manifest=manifest).artifacts
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from floe_core.artifacts import write_artifacts
+    from floe_core.compiler import compile_project
+
+    result = compile_project(args.project, output=args.output, manifest=args.manifest)
+    orchestrator = result.artifacts.plugins.orchestrator
+    if orchestrator:
+        _check_engine(result.artifacts, orchestrator)
+    write_artifacts(result.artifacts, result.output)
+    orch = result.artifacts.orchestration
+    print(f"compiled {result.artifacts.metadata.name}: {len(orch.assets)} assets, {len(orch.checks)} checks, "
+          f"{len(orch.jobs)} jobs, {len(orch.schedules)} schedules, {len(orch.sensors)} sensors "
+          f"-> {result.output}")
+    return EXIT_OK
+
+
+def _check_engine(artifacts: CompiledArtifacts, engine: str) -> None:
+    from floe_core.registry import load_plugin
+
+    load_plugin(engine).check_supported(artifacts)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    artifacts = _artifacts_for(args.path, args.manifest)
+    if args.engine:
+        _check_engine(artifacts, args.engine)
+        print(f"valid: {artifacts.metadata.name} runs on {args.engine}")
+    else:
+        print(f"valid: {artifacts.metadata.name} ({len(artifacts.orchestration.assets)} assets)")
+    return EXIT_OK
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from floe_core.graph import AssetGraph
+    from floe_core.render import render
+    from floe_core.selectors import select
+
+    artifacts = _artifacts_for(args.path, args.manifest)
+    graph = AssetGraph(artifacts.orchestration.assets)
+    keys = select(graph, args.select or "*", args.exclude, field="--select")
+    if not keys:
+        raise InputError(Problem("the selector matches no asset", field="--select", found=args.select,
+                                 fix="check the names, tags or paths it uses"))
+    text = render(artifacts, keys, args.format)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.format} graph of {len(keys)} assets to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from floe_core.plugin import FLOE_API_VERSION
+    from floe_core.registry import list_plugins
+
+    plugins = list_plugins()
+    print(f"floe API {FLOE_API_VERSION}; {len(plugins)} orchestrator plugin(s) installed")
+    for info in plugins:
+        state = "ok" if info.compatible else f"UNUSABLE: {info.error}"
+        print(f"  {info.name:<10} {info.version or '?':<10} api {info.floe_api_version or '?':<5} "
+              f"{info.distribution or '?'}  {state}")
+    return EXIT_OK
+
+
+_COMMANDS = {"compile": _compile, "validate": _validate, "graph": _graph, "plugins": _plugins}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

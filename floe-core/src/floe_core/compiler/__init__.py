@@ -1,0 +1,179 @@
+"""`floe compile`: floe.yaml + the dbt manifest -> one self-contained, deterministic artifacts file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from floe_core.version import __version__
+from floe_core.artifacts import (
+    CatalogSettings,
+    CompiledArtifacts,
+    ComputeSettings,
+    DbtProfiles,
+    DbtProject,
+    Identity,
+    Metadata,
+    Observability,
+    Orchestration,
+    Plugins,
+    RetryPolicy,
+    StorageSettings,
+    Transforms,
+)
+from floe_core.compiler.dbt_assets import DbtTranslator, build_checks, build_dbt_assets, build_exposures
+from floe_core.compiler.manifest_source import ensure_manifest
+from floe_core.compiler.orchestration import Resolver
+from floe_core.compiler.spec_loader import load_spec
+from floe_core.errors import FloeError, Problem, SpecError
+from floe_core.graph import AssetGraph
+from floe_core.manifest import read_manifest
+from floe_core.spec import FloeSpec
+
+DEFAULT_OUTPUT = Path("target") / "compiled_artifacts.json"
+SPEC_FILE = "floe.yaml"
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    artifacts: CompiledArtifacts
+    output: Path
+
+
+def resolve_spec_path(project: Path) -> Path:
+    return project if project.is_file() else project / SPEC_FILE
+
+
+def compile_project(
+    project: Path,
+    *,
+    output: Path | None = None,
+    manifest: Path | None = None,
+    translator: DbtTranslator | None = None,
+) -> CompileResult:
+    """Compile without writing anything; `output` only decides how stored paths are made relative."""
+    spec_path = resolve_spec_path(project)
+    spec = load_spec(spec_path)
+    spec_dir = spec_path.resolve().parent
+    project_dir = (spec_dir / spec.transforms.dbt.project_dir).resolve()
+    profiles_dir = _profiles_dir(spec, spec_dir, project_dir)
+    manifest_path = manifest.resolve() if manifest else ensure_manifest(project_dir, profiles_dir,
+                                                                         spec.transforms.dbt.target)
+    output = (output or project_dir / DEFAULT_OUTPUT).resolve()
+    dbt_manifest = read_manifest(manifest_path)
+    shown_spec = str(spec_path)
+
+    assets_list, keyed = build_dbt_assets(dbt_manifest, translator or DbtTranslator(), str(manifest_path))
+    assets = {a.key: a for a in assets_list}
+    resolver = Resolver(spec.orchestration, shown_spec)
+    partitions = {p.name: p for p in resolver.partitions()}
+    resolver.extra_assets(assets)
+    resolver.raise_if_any()
+    resolver.apply_overrides(assets, partitions)
+    resolver.raise_if_any()
+    graph = AssetGraph(list(assets.values()))
+    try:
+        graph.check(file=shown_spec)
+    except FloeError as exc:
+        raise exc.with_file(shown_spec) from None
+    resolver.check_partition_mappings(assets, partitions)
+    jobs = resolver.jobs(graph, assets)
+    resolver.raise_if_any()
+    jobs_by_name = {j.name: j for j in jobs}
+    schedules = resolver.schedules(jobs_by_name)
+    sensors = resolver.sensors(jobs_by_name, assets)
+    backfills = resolver.backfills(jobs_by_name)
+    resolver.raise_if_any()
+
+    base = output.parent
+    profile, target = _profile_and_target(project_dir, profiles_dir, spec)
+    default_retry = spec.orchestration.defaults.retry
+    artifacts = CompiledArtifacts(
+        version=CompiledArtifacts.model_fields["version"].default,
+        metadata=Metadata(
+            name=spec.metadata.name,
+            description=spec.metadata.description,
+            owners=spec.metadata.owners,
+            floe_version=__version__,
+            compiled_from=_relative(spec_path.resolve(), base),
+            inputs_sha256=_digest(spec_path, manifest_path),
+        ),
+        identity=Identity(product=spec.metadata.name, domain=spec.metadata.domain),
+        plugins=Plugins(
+            orchestrator=spec.plugins.orchestrator,
+            compute=ComputeSettings(
+                path=spec.plugins.compute.path or f"target/{spec.metadata.name}.duckdb",
+                threads=spec.plugins.compute.threads,
+            ),
+            catalog=CatalogSettings(**spec.plugins.catalog.model_dump()),
+            storage=StorageSettings(**spec.plugins.storage.model_dump()),
+        ),
+        transforms=Transforms(dbt=DbtProject(
+            project_name=dbt_manifest.project_name,
+            project_dir=_relative(project_dir, base),
+            profiles_dir=_relative(profiles_dir, base),
+            dbt_version=dbt_manifest.dbt_version,
+            manifest_schema_version=dbt_manifest.schema_version,
+        )),
+        dbt_profiles=DbtProfiles(profile=profile, target=target),
+        observability=Observability(),
+        orchestration=Orchestration(
+            assets=tuple(sorted(assets.values(), key=lambda a: a.key)),
+            checks=tuple(build_checks(dbt_manifest, keyed, graph)),
+            partitions=tuple(partitions.values()),
+            jobs=tuple(jobs),
+            schedules=tuple(schedules),
+            sensors=tuple(sensors),
+            backfills=tuple(backfills),
+            exposures=tuple(build_exposures(dbt_manifest, keyed)),
+            default_retry=RetryPolicy(**default_retry.model_dump()),
+        ),
+    )
+    return CompileResult(artifacts.located_at(output), output)
+
+
+def _relative(path: Path, base: Path) -> str:
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def _digest(*files: Path) -> str:
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def _profiles_dir(spec: FloeSpec, spec_dir: Path, project_dir: Path) -> Path:
+    if spec.transforms.dbt.profiles_dir:
+        return (spec_dir / spec.transforms.dbt.profiles_dir).resolve()
+    if (project_dir / "profiles.yml").exists():
+        return project_dir
+    return Path(os.environ.get("DBT_PROFILES_DIR", Path.home() / ".dbt")).resolve()
+
+
+def _profile_and_target(project_dir: Path, profiles_dir: Path, spec: FloeSpec) -> tuple[str, str]:
+    """The dbt profile named by dbt_project.yml and the target floe.yaml picks (else the profile default)."""
+    profile = "default"
+    project_file = project_dir / "dbt_project.yml"
+    try:
+        project_cfg = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+        profile = str(project_cfg.get("profile") or profile)
+    except (OSError, yaml.YAMLError):
+        pass  # a prebuilt manifest may ship without its project; the provider then needs only the target
+    if spec.transforms.dbt.target:
+        return profile, spec.transforms.dbt.target
+    try:
+        profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+        target = profiles.get(profile, {}).get("target")
+    except (OSError, yaml.YAMLError, AttributeError):
+        target = None
+    if not target:
+        raise SpecError(Problem(
+            f"cannot tell which dbt target to use for profile {profile!r}",
+            file=str(profiles_dir / "profiles.yml"), field=f"{profile}.target",
+            fix="set transforms.dbt.target in floe.yaml, or a default `target:` in profiles.yml"))
+    return profile, str(target)

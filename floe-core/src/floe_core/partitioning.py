@@ -1,0 +1,95 @@
+"""Partition keys, their time windows, and the dbt vars a partitioned run receives.
+
+Engine-neutral truth for the contract suite: each provider must report these keys and pass these windows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from itertools import product
+
+from floe_core.artifacts import MultiPartitions, Partitions, StaticPartitions, TimeWindowPartitions
+from floe_core.cron import get_timezone, iter_fire_times, parse_cron
+
+CADENCE_CRON: dict[str, str] = {
+    "hourly": "0 * * * *",
+    "daily": "0 0 * * *",
+    "weekly": "0 0 * * 1",
+    "monthly": "0 0 1 * *",
+}
+MULTI_KEY_SEPARATOR = "|"
+# dbt receives the window as vars with these names; the demo's incremental model reads them.
+VAR_START = "floe_partition_start"
+VAR_END = "floe_partition_end"
+VAR_KEY = "floe_partition_key"
+_EPSILON = timedelta(microseconds=1)
+
+
+def window_starts(parts: TimeWindowPartitions, until: datetime | None = None) -> list[datetime]:
+    """Starts of every complete window: windows that end at or before `end` (or `until`, default now)."""
+    zone = get_timezone(parts.timezone)
+    start = parts.start.replace(tzinfo=zone)
+    limit = parts.end.replace(tzinfo=zone) if parts.end is not None else (until or datetime.now(timezone.utc))
+    cron = parse_cron(CADENCE_CRON[parts.cadence])
+    starts: list[datetime] = []
+    # A window starts at a cadence tick at or after `start`; it is complete when the next tick has passed.
+    ticks = iter_fire_times(cron, parts.timezone, start - _EPSILON)
+    current = next(ticks)
+    for following in ticks:
+        if following > limit:
+            break
+        starts.append(current)
+        current = following
+    return starts
+
+
+def partition_keys(parts: Partitions, until: datetime | None = None) -> list[str]:
+    if isinstance(parts, StaticPartitions):
+        return list(parts.keys)
+    if isinstance(parts, TimeWindowPartitions):
+        return [s.strftime(parts.fmt) for s in window_starts(parts, until)]
+    first, second = (partition_keys(d.partitions, until) for d in parts.dimensions)
+    return [f"{a}{MULTI_KEY_SEPARATOR}{b}" for a, b in product(first, second)]
+
+
+def time_window(parts: TimeWindowPartitions, key: str) -> tuple[datetime, datetime]:
+    """The [start, end) window of a key, as aware datetimes in the partition set's timezone."""
+    zone = get_timezone(parts.timezone)
+    try:
+        start = datetime.strptime(key, parts.fmt).replace(tzinfo=zone)
+    except ValueError:
+        raise KeyError(f"{key!r} is not a key of partitions {parts.name!r} (format {parts.fmt!r})") from None
+    end = next(iter_fire_times(CADENCE_CRON[parts.cadence], parts.timezone, start))
+    return start, end
+
+
+def split_multi_key(parts: MultiPartitions, key: str) -> dict[str, str]:
+    values = key.split(MULTI_KEY_SEPARATOR)
+    if len(values) != 2:
+        raise KeyError(f"{key!r} is not a key of partitions {parts.name!r} (expected 'a{MULTI_KEY_SEPARATOR}b')")
+    return {d.name: v for d, v in zip(parts.dimensions, values)}
+
+
+def partition_vars(parts: Partitions, key: str, last_key: str | None = None) -> dict[str, str]:
+    """dbt vars for one partition, or for the range `key`..`last_key` of a ranged run."""
+    if isinstance(parts, StaticPartitions):
+        return {VAR_KEY: key}
+    if isinstance(parts, TimeWindowPartitions):
+        start, _ = time_window(parts, key)
+        _, end = time_window(parts, last_key or key)
+        return {VAR_KEY: key, VAR_START: _iso(start, parts), VAR_END: _iso(end, parts)}
+    result: dict[str, str] = {VAR_KEY: key}
+    for dim in parts.dimensions:
+        value = split_multi_key(parts, key)[dim.name]
+        for name, var in partition_vars(dim.partitions, value).items():
+            if name != VAR_KEY:
+                result[name] = var
+        result[f"floe_partition_{dim.name}"] = value
+    return result
+
+
+def _iso(moment: datetime, parts: TimeWindowPartitions) -> str:
+    # Daily and coarser windows are dates to the models that filter on them; hourly ones need the time.
+    naive = moment.replace(tzinfo=None)
+    return naive.isoformat(sep=" ") if parts.cadence == "hourly" else naive.date().isoformat()
+
