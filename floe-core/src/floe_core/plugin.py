@@ -172,6 +172,13 @@ class OrchestratorPlugin(ABC):
     def build(self, artifacts: CompiledArtifacts) -> Any: ...
 
     @abstractmethod
+    def run_job(
+        self, artifacts: CompiledArtifacts, job: str, partition: str | None = None, *, rerun_of: str | None = None
+    ) -> RunRecord:
+        """Run one job now, in this process, on the engine's own executor; `rerun_of` names an earlier run
+        whose failed steps (and what depends on them) are all that runs."""
+
+    @abstractmethod
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult: ...
 
     @abstractmethod

@@ -1,0 +1,112 @@
+"""What a provider implements so the contract suite can drive its engine.
+
+Each method reads back through the engine's own API (not through floe's data) or runs the engine for real
+in-process. The suite compares what comes back with what floe-core computes from the artifacts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from floe_core import BackfillRequest, BackfillResult, CompiledArtifacts, OrchestratorPlugin, RunFilter, RunRecord
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A check as the engine models it: attached to one asset, blocking or not."""
+
+    asset: str
+    blocking: bool
+
+
+@dataclass(frozen=True)
+class SensorTick:
+    """The outcome of evaluating a sensor once: which runs it asked for, and the cursor it leaves."""
+
+    run_requests: tuple[RunRequestView, ...]
+    cursor: str | None = None
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRequestView:
+    job: str
+    partition: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ProviderHarness(ABC):
+    """One engine, bound to one compiled artifacts file, inside one engine instance (a temp home).
+
+    `setup` is called once per artifacts file with a folder the harness owns (for DAGSTER_HOME, AIRFLOW_HOME,
+    generated DAG files); everything the engine stores goes there.
+    """
+
+    engine: str
+
+    @abstractmethod
+    def plugin(self) -> OrchestratorPlugin: ...
+
+    @abstractmethod
+    def setup(self, artifacts: CompiledArtifacts, home: Path) -> None:
+        """Build the native objects from the artifacts (and load them the way the engine would)."""
+
+    # -- structure, read back through the engine's API ------------------------------------------------------
+
+    @abstractmethod
+    def asset_keys(self) -> set[str]:
+        """Every asset key the engine knows, as floe keys ("a/b" for a two-part key)."""
+
+    @abstractmethod
+    def edges(self) -> set[tuple[str, str]]:
+        """(upstream, downstream) for every dependency the engine will honour."""
+
+    @abstractmethod
+    def checks(self) -> dict[str, CheckView]:
+        """Check name -> how the engine models it."""
+
+    @abstractmethod
+    def job_assets(self) -> dict[str, set[str]]:
+        """Job name -> the asset keys it runs."""
+
+    @abstractmethod
+    def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
+        """The next `count` fire times strictly after `after`, computed by the engine's own timetable."""
+
+    @abstractmethod
+    def schedule_after_jobs(self, schedule: str) -> set[str]:
+        """For a schedule that runs after other jobs: the jobs it waits for, as the engine wires it."""
+
+    @abstractmethod
+    def partition_keys(self, asset: str) -> list[str]:
+        """The engine's partition keys of an asset (empty when unpartitioned)."""
+
+    @abstractmethod
+    def sensor_jobs(self) -> dict[str, str]:
+        """Sensor name -> the job it triggers."""
+
+    @abstractmethod
+    def tick_sensor(self, sensor: str, cursor: str | None = None) -> SensorTick:
+        """Evaluate a sensor once, now, with the engine's own evaluation path."""
+
+    # -- execution ------------------------------------------------------------------------------------------
+
+    def run_job(self, job: str, partition: str | None = None, *, rerun_of: str | None = None) -> RunRecord:
+        """Run a job in-process for real and return the engine's record of it."""
+        return self.plugin().run_job(self.artifacts, job, partition, rerun_of=rerun_of)
+
+    def launch_backfill(self, request: BackfillRequest) -> BackfillResult:
+        return self.plugin().launch_backfill(self.artifacts, request)
+
+    def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
+        return self.plugin().run_history(run_filter)
+
+    @property
+    @abstractmethod
+    def artifacts(self) -> CompiledArtifacts: ...
+
+    def teardown(self) -> None:
+        """Release whatever `setup` started."""
