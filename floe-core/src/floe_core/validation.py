@@ -17,6 +17,10 @@ _FIXES: dict[str, str] = {
     "union_tag_invalid": "set `kind` to one of the allowed kinds",
     "union_tag_not_found": "add a `kind` field",
     "int_parsing": "give a whole number",
+    "string_too_long": "shorten it",
+    "too_short": "add at least one item",
+    "greater_than_equal": "give a larger number",
+    "less_than_equal": "give a smaller number",
     "bool_parsing": "give true or false",
     "datetime_from_date_parsing": "give an ISO date or datetime such as 2024-01-01 or 2024-01-01T00:00:00",
     "datetime_parsing": "give an ISO date or datetime such as 2024-01-01 or 2024-01-01T00:00:00",
@@ -83,7 +87,7 @@ def _allowed_keys(root: type[BaseModel], loc: Sequence[int | str]) -> list[str] 
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
         field = next(
-            (f for name, f in current.model_fields.items() if part in (name, f.alias)),
+            (f for name, f in current.model_fields.items() if part in (name, f.alias, f.validation_alias)),
             None,
         )
         if field is None:
@@ -91,7 +95,7 @@ def _allowed_keys(root: type[BaseModel], loc: Sequence[int | str]) -> list[str] 
         current = field.annotation
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
+        return [str(f.validation_alias or f.alias or name) for name, f in current.model_fields.items()]
     return None
 
 

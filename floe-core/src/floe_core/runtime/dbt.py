@@ -220,6 +220,8 @@ def _invoke(artifacts: CompiledArtifacts, args: list[str], manifest: Any) -> Any
             return runner_class(manifest=manifest).invoke(args)
         except Exception as exc:  # dbt's CLI layer can raise before it wraps errors in a result
             return _Failed(exc)
+        finally:
+            _release_duckdb()
 
 
 class _Failed:
@@ -243,6 +245,25 @@ def _duckdb_env(artifacts: CompiledArtifacts) -> Iterator[None]:
             os.environ.pop(DUCKDB_PATH_ENV, None)
         else:
             os.environ[DUCKDB_PATH_ENV] = previous
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open after an in-process invocation.
+
+    dbt-duckdb (1.9+, `keep_open` defaults to true) holds the file open for the life of the process. That
+    would keep DuckDB's write lock away from every other process (sensors, other tasks, the user's shell)
+    and refuse read-only connections in this one, so floe closes it once each invocation is done.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    manager: Any = DuckDBConnectionManager
+    with getattr(manager, "_LOCK", threading.RLock()):
+        env = getattr(manager, "_ENV", None)
+        manager._ENV = None
+    if env is not None:
+        env.close()
 
 
 def _dbt_runner_class() -> Any:
