@@ -7,7 +7,6 @@ a file sensor returns and passes it back on the next tick.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -139,7 +138,3 @@ def _read_cursor(sensor: FileSensor, cursor: str | None) -> tuple[int, set[str]]
                 fix="reset the sensor's cursor in the engine; it will then report every file in the folder once",
             )
         ) from None
-
-
-def _stat_mtime(path: str) -> int:
-    return os.stat(path).st_mtime_ns

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from floe_core.artifacts import MultiPartitions, PartitionDimension, StaticPartitions, TimeWindowPartitions
+from floe_core.partitioning import partition_keys, partition_vars, time_window
+
+DAILY = TimeWindowPartitions(name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4),
+                             timezone="Europe/Amsterdam")
+
+
+@pytest.mark.parametrize(
+    ("cadence", "start", "end", "expected"),
+    [
+        pytest.param("daily", datetime(2024, 1, 1), datetime(2024, 1, 4), ["2024-01-01", "2024-01-02", "2024-01-03"],
+                     id="daily-end-exclusive"),
+        pytest.param("hourly", datetime(2024, 3, 31, 0), datetime(2024, 3, 31, 4),
+                     ["2024-03-31-00:00", "2024-03-31-01:00", "2024-03-31-03:00"], id="hourly-skips-the-dst-gap"),
+        pytest.param("weekly", datetime(2024, 1, 3), datetime(2024, 1, 29), ["2024-01-08", "2024-01-15", "2024-01-22"],
+                     id="weekly-starts-on-monday"),
+        pytest.param("monthly", datetime(2024, 1, 1), datetime(2024, 4, 1), ["2024-01-01", "2024-02-01", "2024-03-01"],
+                     id="monthly"),
+    ],
+)
+def test_time_window_keys_are_the_complete_windows_between_start_and_end(cadence, start, end, expected) -> None:
+    parts = TimeWindowPartitions(name="p", cadence=cadence, start=start, end=end, timezone="Europe/Amsterdam")
+    assert partition_keys(parts) == expected
+
+
+def test_a_ranged_run_gets_the_window_from_the_first_start_to_the_last_end() -> None:
+    assert partition_vars(DAILY, "2024-01-01", "2024-01-02") == {
+        "floe_partition_key": "2024-01-01",
+        "floe_partition_start": "2024-01-01",
+        "floe_partition_end": "2024-01-03",
+    }
+
+
+def test_a_window_across_the_fall_back_change_lasts_25_hours() -> None:
+    parts = TimeWindowPartitions(name="d", cadence="daily", start=datetime(2024, 10, 1), timezone="Europe/Amsterdam")
+    start, end = time_window(parts, "2024-10-27")
+    assert (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() == 25 * 3600
+
+
+def test_multi_partition_keys_join_dimensions_in_name_order() -> None:
+    multi = MultiPartitions(name="m", dimensions=(
+        PartitionDimension(name="region", partitions=StaticPartitions(name="r", keys=("eu", "us"))),
+        PartitionDimension(name="date", partitions=DAILY),
+    ))
+    keys = partition_keys(multi)
+    assert keys[:2] == ["2024-01-01|eu", "2024-01-01|us"] and len(keys) == 6
+    assert partition_vars(multi, "2024-01-02|us")["floe_partition_region"] == "us"
+    assert partition_vars(multi, "2024-01-02|us")["floe_partition_end"] == "2024-01-03"
+
+
+def test_a_key_of_another_format_is_refused() -> None:
+    with pytest.raises(KeyError, match="not a key of partitions 'daily'"):
+        time_window(DAILY, "January 1st")
