@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -85,17 +86,9 @@ def run_dbt(
     if outcome.exception is not None or result is None:
         raise _invocation_error(artifacts, command, outcome.exception, run_dir)
     nodes = node_results(result.results)
-    lock_errors = [n for n in nodes.values() if n.message and is_lock_error(n.message)]
+    lock_errors = [n.message for n in nodes.values() if n.message and is_lock_error(n.message)]
     if lock_errors:
-        raise RuntimeFailure(
-            Problem(
-                f"dbt {command} could not write the DuckDB file: another process holds its lock "
-                f"({lock_errors[0].message})",
-                file=str(duckdb_path(artifacts)),
-                fix="DuckDB allows one writing process per file: run dbt jobs of this project one at a time "
-                "(a concurrency limit of 1 in the engine), then retry",
-            )
-        )
+        raise _lock_failure(artifacts, command, lock_errors[0])
     keys = tuple(selection_keys(artifacts, asset_keys))
     return DbtRunResult(
         command=command,
@@ -222,6 +215,7 @@ def _invoke(artifacts: CompiledArtifacts, args: list[str], manifest: Any) -> Any
             return _Failed(exc)
         finally:
             _release_duckdb()
+            _close_dbt_log_files()
 
 
 class _Failed:
@@ -264,6 +258,24 @@ def _release_duckdb() -> None:
         manager._ENV = None
     if env is not None:
         env.close()
+
+
+def _close_dbt_log_files() -> None:
+    """Close the dbt.log handle of the finished invocation.
+
+    dbt opens a new log file handler per invocation and only drops the previous one, so a long-lived
+    worker would leak one open file per run (and Python warns when they are collected).
+    """
+    try:
+        from dbt_common.events.event_manager_client import get_event_manager
+    except ImportError:
+        return
+    for logger in list(getattr(get_event_manager(), "loggers", [])):
+        python_logger = getattr(logger, "_python_logger", None)
+        for handler in list(getattr(python_logger, "handlers", [])):
+            if isinstance(handler, logging.FileHandler):
+                handler.close()
+                python_logger.removeHandler(handler)
 
 
 def _dbt_runner_class() -> Any:
@@ -347,6 +359,8 @@ def _invocation_error(
     artifacts: CompiledArtifacts, command: str, exception: BaseException | None, log_dir: Path
 ) -> RuntimeFailure:
     detail = str(exception).strip() if exception is not None else "no result and no error from dbt"
+    if is_lock_error(detail):
+        return _lock_failure(artifacts, command, detail)
     fix = (
         f"fix the dbt project so `dbt parse` succeeds in {artifacts.project_dir}"
         if command == "parse"
@@ -354,4 +368,15 @@ def _invocation_error(
     )
     return RuntimeFailure(
         Problem(f"dbt {command} failed: {detail}", file=str(log_dir / "dbt.log"), fix=fix)
+    )
+
+
+def _lock_failure(artifacts: CompiledArtifacts, command: str, detail: str) -> RuntimeFailure:
+    return RuntimeFailure(
+        Problem(
+            f"dbt {command} could not open the DuckDB file: another process holds its lock ({detail})",
+            file=str(duckdb_path(artifacts)),
+            fix="DuckDB allows one writing process per file: run dbt jobs of this project one at a time "
+            "(a concurrency limit of 1 in the engine), then retry",
+        )
     )

@@ -1,0 +1,7 @@
+"""floe's contract suite: one set of tests every orchestrator provider binds and must pass."""
+
+from floe_contract_tests.capabilities import clause, requires
+from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
+from floe_contract_tests.suite import ContractSuite
+
+__all__ = ["CheckView", "ContractSuite", "ProviderHarness", "RunRequestView", "SensorTick", "clause", "requires"]

@@ -1,0 +1,1 @@
+select count(*) as events from {{ ref('blocked_source') }}

@@ -1,0 +1,1 @@
+select event_id, event_date, region, amount from {{ ref('events') }}

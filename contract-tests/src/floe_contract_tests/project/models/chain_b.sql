@@ -1,0 +1,1 @@
+select * from {{ ref('chain_a') }} where amount > 50

@@ -1,0 +1,9 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+{%- set start = var('floe_partition_start', none) -%}
+{%- set end = var('floe_partition_end', none) %}
+select event_date, count(*) as events, sum(amount) as amount
+from {{ ref('events') }}
+{%- if start is not none %}
+where event_date >= cast('{{ start }}' as date) and event_date < cast('{{ end }}' as date)
+{%- endif %}
+group by event_date

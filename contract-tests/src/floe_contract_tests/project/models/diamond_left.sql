@@ -1,0 +1,1 @@
+select event_id, amount from {{ ref('diamond_top') }} where region = 'eu'

@@ -1,0 +1,1 @@
+select event_id, amount * 6 as amount from {{ ref('fan_root') }} where event_id % 6 = 5

@@ -1,0 +1,82 @@
+"""The harness that binds the reference plugin to the contract suite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
+from floe_contract_tests.reference import ReferenceDefinitions, ReferenceOrchestratorPlugin
+from floe_core import AssetGraph, CompiledArtifacts, RunFilter
+from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
+from floe_core.cron import fire_times
+from floe_core.partitioning import partition_keys
+
+
+class ReferenceHarness(ProviderHarness):
+    engine = "reference"
+
+    def setup(self, artifacts: CompiledArtifacts, home: Path) -> None:
+        self._artifacts = artifacts
+        self._plugin = ReferenceOrchestratorPlugin({"instance_dir": home})
+        self.defs: ReferenceDefinitions = self._plugin.build(artifacts)
+
+    def plugin(self) -> ReferenceOrchestratorPlugin:
+        return self._plugin
+
+    @property
+    def artifacts(self) -> CompiledArtifacts:
+        return self._artifacts
+
+    def asset_keys(self) -> set[str]:
+        return {a.key for a in self.defs.assets}
+
+    def edges(self) -> set[tuple[str, str]]:
+        return set(AssetGraph(self.defs.assets).edges)
+
+    def checks(self) -> dict[str, CheckView]:
+        return {c.name: CheckView(c.asset, c.blocking) for c in self._artifacts.orchestration.checks}
+
+    def job_assets(self) -> dict[str, set[str]]:
+        return {name: set(keys) for name, keys in self.defs.jobs.items()}
+
+    def _schedule(self, name: str):  # type: ignore[no-untyped-def]
+        return next(s for s in self.defs.schedules if s.name == name)
+
+    def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
+        found = self._schedule(schedule)
+        return fire_times(found.cron, found.timezone, after, count)
+
+    def schedule_after_jobs(self, schedule: str) -> set[str]:
+        return set(self._schedule(schedule).after_jobs)
+
+    def partition_keys(self, asset: str) -> list[str]:
+        parts = self._artifacts.asset_partitions(asset)
+        return [] if parts is None else partition_keys(parts)
+
+    def sensor_jobs(self) -> dict[str, str]:
+        return {s.name: s.job for s in self.defs.sensors}
+
+    def tick_sensor(self, sensor: str, cursor: str | None = None) -> SensorTick:
+        from floe_core.runtime import custom_condition, new_files, sql_condition
+
+        found = next(s for s in self.defs.sensors if s.name == sensor)
+        request = (RunRequestView(job=found.job),)
+        if isinstance(found, FileSensor):
+            files, new_cursor = new_files(found, self._artifacts.project_dir, cursor)
+            return SensorTick(request * len(files), new_cursor)
+        if isinstance(found, SqlSensor):
+            return SensorTick(request if sql_condition(self._artifacts, found) else ())
+        if isinstance(found, CustomSensor):
+            return SensorTick(request if custom_condition(found, self._artifacts) else ())
+        history = self._plugin.run_history(RunFilter(limit=10_000))
+        if isinstance(found, AssetSensor):
+            events = [r for r in history if any(
+                r.assets.get(k) and r.assets[k].status == "materialized" for k in found.assets)]
+        else:
+            assert isinstance(found, RunStatusSensor)
+            wanted = "success" if found.status == "success" else "failure"
+            events = [r for r in history if r.job == found.watched_job and r.status == wanted]
+        newest = max((r.ended_at.isoformat() for r in events if r.ended_at), default="")
+        fired = cursor is not None and newest > cursor
+        return SensorTick(request if fired else (), newest or cursor)

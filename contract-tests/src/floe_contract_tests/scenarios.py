@@ -1,0 +1,41 @@
+"""The scenario project: one dbt-on-DuckDB project whose jobs are the contract scenarios."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from floe_core import CompiledArtifacts, compile_project, write_artifacts
+
+PROJECT = Path(__file__).parent / "project"
+
+
+def prepare_project(workdir: Path) -> Path:
+    """Copy the scenario project to `workdir`, compile it (one dbt parse), and return the artifacts path."""
+    project = workdir / "project"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"))
+    result = compile_project(project)
+    write_artifacts(result.artifacts, result.output)
+    return result.output
+
+
+def seed_events(artifacts: CompiledArtifacts) -> list[dict[str, str]]:
+    with open(artifacts.project_dir / "seeds" / "events.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def expected_chain_c(artifacts: CompiledArtifacts) -> dict[str, tuple[int, int]]:
+    """region -> (events, amount) the chain scenario must produce, computed from the seed in Python."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in seed_events(artifacts):
+        if int(row["amount"]) > 50:
+            totals[row["region"]][0] += 1
+            totals[row["region"]][1] += int(row["amount"])
+    return {region: (n, amount) for region, (n, amount) in totals.items()}
+
+
+def expected_daily(artifacts: CompiledArtifacts, day: str) -> tuple[int, int]:
+    rows = [r for r in seed_events(artifacts) if r["event_date"] == day]
+    return len(rows), sum(int(r["amount"]) for r in rows)

@@ -1,0 +1,71 @@
+"""C15-C16: backfills run exactly their partitions, idempotently; run history matches what ran."""
+
+from __future__ import annotations
+
+from floe_contract_tests.capabilities import clause, requires
+from floe_contract_tests.harness import ProviderHarness
+from floe_contract_tests.scenarios import expected_daily
+from floe_contract_tests.warehouse import execute, query
+from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
+
+DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"]
+# Days no other contract test runs, so "missing" depends only on this test.
+LATER = ["2024-01-08", "2024-01-09", "2024-01-10"]
+
+
+def _covered(partition: str | None) -> list[str]:
+    if partition is None:
+        return []
+    first, _, last = partition.partition("...")
+    return [d for d in DAYS if first <= d <= (last or first)]
+
+
+class BackfillContract:
+    @clause("C15")
+    @requires("backfills", "ranged_backfills")
+    def test_a_backfill_runs_exactly_its_range_in_runs_of_the_policy_size_and_is_idempotent(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
+    ) -> None:
+        execute(contract_artifacts, "drop table if exists main.daily_events")
+        request = BackfillRequest(job="daily", start=DAYS[0], end=DAYS[-1], reprocess="all")
+        result = harness.launch_backfill(request)
+        assert result.succeeded
+        assert list(result.partitions) == DAYS
+        size = contract_artifacts.backfill_by_job["daily"].policy.max_partitions_per_run  # type: ignore[union-attr]
+        assert len(result.runs) == -(-len(DAYS) // size)
+        assert sorted(d for run in result.runs for d in _covered(run.partition)) == DAYS
+        sql = "select cast(event_date as varchar), events, amount from daily_events order by 1"
+        first = query(contract_artifacts, sql)
+        assert first == [(d, *expected_daily(contract_artifacts, d)) for d in DAYS]
+        assert harness.launch_backfill(request).succeeded
+        assert query(contract_artifacts, sql) == first, "running the same backfill twice changes nothing"
+
+    @clause("C15")
+    @requires("backfills")
+    def test_a_backfill_of_missing_partitions_skips_those_that_already_succeeded(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
+    ) -> None:
+        everything = harness.launch_backfill(BackfillRequest(job="daily", start=LATER[0], end=LATER[1],
+                                                             reprocess="all"))
+        assert everything.succeeded
+        missing = harness.launch_backfill(BackfillRequest(job="daily", start=LATER[0], end=LATER[2],
+                                                          reprocess="missing"))
+        assert list(missing.partitions) == [LATER[2]]
+
+
+class HistoryContract:
+    @clause("C16")
+    @requires("run_history")
+    def test_run_history_returns_the_record_of_what_ran(self, harness: ProviderHarness,
+                                                        contract_artifacts: CompiledArtifacts) -> None:
+        record = harness.run_job("diamond")
+        history = harness.run_history(RunFilter(job="diamond"))
+        match = [r for r in history if r.run_id == record.run_id]
+        assert len(match) == 1
+        stored = match[0]
+        assert stored.status == record.status == "success"
+        assert stored.engine == harness.engine
+        assert {k for k, o in stored.assets.items() if o.status == "materialized"} == set(
+            contract_artifacts.jobs_by_name["diamond"].assets)
+        assert stored.started_at is not None and stored.ended_at is not None
+        assert stored.started_at <= stored.ended_at

@@ -1,0 +1,65 @@
+"""The two quick-start commands, on a machine with only Python and pip.
+
+    python dev.py demo    compile the demo product, draw its graph and run it on the embedded defaults
+    python dev.py test    run the whole test matrix (tox, environments in parallel) and summarise it
+
+Tools (uv, tox, tox-uv) go into ./.tools, so nothing is installed into the user's Python.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+TOOL_REQUIREMENTS = ["uv>=0.5,<1", "tox>=4.20,<5", "tox-uv>=1.20,<2"]
+
+
+def _tools_bin() -> Path:
+    bin_dir = TOOLS / ("Scripts" if os.name == "nt" else "bin")
+    if not (bin_dir / "tox").exists():
+        print("installing uv, tox and tox-uv into .tools ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
+        subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *TOOL_REQUIREMENTS], check=True)
+    return bin_dir
+
+
+def _environment(bin_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+    # pyenv hides every interpreter but the active one; tox needs python3.10 ... python3.13 by name.
+    pyenv = shutil.which("pyenv")
+    if pyenv and "PYENV_VERSION" not in os.environ:
+        listed = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True).stdout.split()
+        wanted = [v for v in listed if v.count(".") == 2 and v.split(".")[0] == "3" and int(v.split(".")[1]) >= 10]
+        if wanted:
+            env["PYENV_VERSION"] = ":".join(sorted(wanted, key=lambda v: tuple(map(int, v.split("."))), reverse=True))
+    return env
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 1 or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    bin_dir = _tools_bin()
+    env = _environment(bin_dir)
+    tox = str(bin_dir / "tox")
+    if argv[0] == "demo":
+        return subprocess.run([tox, "run", "-q", "-e", "demo", "--", *argv[1:]], cwd=ROOT, env=env).returncode
+    shutil.rmtree(ROOT / "reports" / "junit", ignore_errors=True)
+    code = subprocess.run(
+        [tox, "run-parallel", "-m", "ci", "--parallel", "auto", "--parallel-no-spinner", *argv[1:]],
+        cwd=ROOT, env=env,
+    ).returncode
+    summary = subprocess.run([sys.executable, str(ROOT / "contract-tests" / "report.py")], cwd=ROOT, env=env)
+    return code or summary.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

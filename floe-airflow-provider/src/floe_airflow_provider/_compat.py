@@ -1,0 +1,277 @@
+"""Every Airflow-version branch of the provider, in one place.
+
+Supported: Airflow 3.0, 3.1, 3.2 and 3.3. Anything that differs between them is decided here and nowhere
+else, so the rest of the package reads as plain Airflow 3.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from airflow import __version__ as AIRFLOW_VERSION_TEXT
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
+
+
+AIRFLOW_VERSION: tuple[int, int] = _version_tuple(AIRFLOW_VERSION_TEXT)
+AIRFLOW_3_1 = AIRFLOW_VERSION >= (3, 1)
+AIRFLOW_3_2 = AIRFLOW_VERSION >= (3, 2)
+AIRFLOW_3_3 = AIRFLOW_VERSION >= (3, 3)
+
+# Runs carry a first-class partition key (AIP-76) from 3.2: `dag_run.partition_key` and the
+# `partition_key` context entry, set by partitioned timetables, partition-aware backfills and triggers.
+HAS_RUN_PARTITION_KEYS = AIRFLOW_3_2
+
+# 3.0 pins SQLAlchemy < 2 while pyiceberg's SQL catalog needs SQLAlchemy >= 2, so Python assets (written to
+# Iceberg through that catalog) cannot run next to Airflow 3.0 in one environment.
+PYTHON_ASSETS_RUNNABLE = AIRFLOW_3_1
+
+# --- timetables ------------------------------------------------------------------------------------------
+# From 3.2 DAG authors use the Task SDK's timetable definitions; the scheduler-side classes they map to stay
+# in airflow.timetables. Before 3.2 the scheduler-side classes are what a DAG file uses.
+if AIRFLOW_3_2:
+    from airflow.sdk import (
+        AssetOrTimeSchedule,
+        CronDataIntervalTimetable,
+        CronTriggerTimetable,
+        MultipleCronTriggerTimetable,
+    )
+else:
+    from airflow.timetables.assets import AssetOrTimeSchedule  # type: ignore[no-redef]
+    from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[no-redef]
+    from airflow.timetables.trigger import (  # type: ignore[no-redef]
+        CronTriggerTimetable,
+        MultipleCronTriggerTimetable,
+    )
+
+__all__ = [
+    "AIRFLOW_VERSION",
+    "AIRFLOW_VERSION_TEXT",
+    "AssetOrTimeSchedule",
+    "CronDataIntervalTimetable",
+    "CronTriggerTimetable",
+    "MultipleCronTriggerTimetable",
+]
+
+
+def exponential_backoff() -> Any:
+    """The value of `retry_exponential_backoff` that turns doubling waits on."""
+    # 3.2 made it a float multiplier; before, a bool meaning "double each time".
+    return 2.0 if AIRFLOW_3_2 else True
+
+
+def run_partition_key(context: Any) -> str | None:
+    """The partition key Airflow attached to the running DAG run, if this version has them."""
+    if not HAS_RUN_PARTITION_KEYS:
+        return None
+    key = context.get("partition_key")
+    return str(key) if key else None
+
+
+def duckdb_sql_hook_class() -> Any | None:
+    """The DuckDB hook of apache-airflow-providers-duckdb, or None where it is not installed.
+
+    That provider needs Python 3.11+ and is newer than the packages that Airflow 3.0 resolves with.
+    """
+    if importlib.util.find_spec("airflow.providers.duckdb") is None:
+        return None
+    from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
+
+    return DuckDBHook
+
+
+# --- reading DAGs back ---------------------------------------------------------------------------------------
+
+
+def dagbag_class() -> Any:
+    if AIRFLOW_3_2:
+        from airflow.dag_processing.dagbag import DagBag
+    else:
+        from airflow.models.dagbag import DagBag
+    return DagBag
+
+
+def make_dagbag(dag_folder: str) -> Any:
+    """A DagBag of one folder, without Airflow's example DAGs."""
+    kwargs: dict[str, Any] = {"dag_folder": dag_folder}
+    # 3.3 removed `include_examples` (examples come from their own bundle).
+    if "include_examples" in inspect.signature(dagbag_class().__init__).parameters:
+        kwargs["include_examples"] = False
+    return dagbag_class()(**kwargs)
+
+
+def serialize_dag(dag: DAG) -> dict[str, Any]:
+    """The JSON-ready dict Airflow stores for a DAG (what decides whether a new DAG version is made)."""
+    serializer = _dag_serializer()
+    data: dict[str, Any] = serializer.to_dict(dag)
+    return data
+
+
+def scheduler_dag(dag: DAG) -> Any:
+    """The scheduler's view of a DAG: what Airflow deserializes from the metadata DB."""
+    serializer = _dag_serializer()
+    return serializer.from_dict(serializer.to_dict(dag))
+
+
+def _dag_serializer() -> Any:
+    if AIRFLOW_3_2:
+        from airflow.serialization.serialized_objects import DagSerialization
+
+        return DagSerialization
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    return SerializedDAG
+
+
+def core_timetable(dag: DAG) -> Any:
+    """The scheduler-side timetable of a DAG, which can compute fire times (`next_dagrun_info`)."""
+    return scheduler_dag(dag).timetable
+
+
+def iter_fire_times(timetable: Any, after: datetime) -> Iterator[datetime]:
+    """Times a timetable fires strictly after `after`, computed by the timetable itself."""
+    from airflow.timetables.base import TimeRestriction
+
+    # One microsecond past `after`, because timetables align an earliest bound onto itself when it matches.
+    restriction = TimeRestriction(earliest=after + timedelta(microseconds=1), latest=None, catchup=True)
+    last = None
+    while True:
+        info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+        if info is None:
+            return
+        yield info.run_after
+        last = info.data_interval
+
+
+# --- running DAGs in-process ----------------------------------------------------------------------------------
+
+
+def needs_reserialize_before_test() -> bool:
+    # 3.0's dag.test() only finds Asset outlets that a DAG processor has registered; later versions sync
+    # the DAG themselves.
+    return not AIRFLOW_3_1
+
+
+def sync_dags_folder(dag_folder: str) -> list[str]:
+    """Parse a DAGs folder and write its DAGs to the metadata DB, as `airflow dags reserialize` does.
+
+    Returns the import errors, one line per file.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.utils.session import create_session
+
+    manager = DagBundlesManager()
+    with create_session() as session:
+        manager.sync_bundles_to_db(session=session)
+    bag = make_dagbag(dag_folder)
+    errors = [f"{file}: {message}" for file, message in sorted(bag.import_errors.items())]
+    if AIRFLOW_3_1:
+        if AIRFLOW_3_2:
+            from airflow.dag_processing.dagbag import sync_bag_to_db
+        else:
+            from airflow.models.dagbag import sync_bag_to_db
+        sync_bag_to_db(bag, "dags-folder", None)
+    else:
+        bag.sync_to_db("dags-folder", None)
+    return errors
+
+
+@cache
+def _run_task_function() -> Any:
+    from airflow.sdk.definitions import dag as sdk_dag
+
+    return sdk_dag._run_task
+
+
+def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
+    """Drive an existing, queued DAG run (a backfill run) to its end in this process.
+
+    Airflow has no public in-process executor for runs it created itself; this is the loop `dag.test()` runs
+    for the run it creates, applied to a run Airflow's backfill created.
+    """
+    import time
+
+    from airflow import settings
+    from airflow.models.dagrun import DagRun
+    from airflow.utils import timezone
+    from airflow.utils.state import DagRunState, State, TaskInstanceState
+
+    session = settings.Session()
+    dr = session.query(DagRun).filter(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id).one()
+    dr.dag = dag if not AIRFLOW_3_1 else scheduler_dag(dag)
+    dr.state = DagRunState.RUNNING
+    dr.start_date = timezone.utcnow()
+    session.commit()
+    run_task = _run_task_function()
+    while dr.state == DagRunState.RUNNING:
+        session.expire_all()
+        schedulable, _ = dr.update_state(session=session)
+        for ti in schedulable:
+            if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
+                ti.try_number += 1
+            ti.state = TaskInstanceState.SCHEDULED
+            ti.scheduled_dttm = timezone.utcnow()
+        session.commit()
+        all_tis = set(dr.get_task_instances(session=session))
+        scheduled = sorted(
+            (ti for ti in all_tis if ti.state == TaskInstanceState.SCHEDULED),
+            key=lambda ti: (ti.task_id, ti.map_index),
+        )
+        if not scheduled and any(ti.state not in State.finished for ti in all_tis):
+            time.sleep(1)  # waiting for a retry delay or a reschedule
+        for ti in scheduled:
+            task = dag.task_dict[ti.task_id]
+            try:
+                if AIRFLOW_3_1:
+                    run_task(ti=ti, task=task, run_triggerer=True)
+                else:
+                    ti.task = task
+                    run_task(ti=ti, run_triggerer=True)
+            except Exception:  # the task's own failure is recorded on its TI; keep driving the run
+                pass
+    session.close()
+    return dr
+
+
+def create_backfill(
+    dag_id: str, from_date: datetime, to_date: datetime, reprocess: str, dag_run_conf: dict[str, Any] | None
+) -> Any:
+    """Airflow's own backfill: the runs it decides to (re)create for the range, as `airflow backfill create`."""
+    from airflow.models.backfill import ReprocessBehavior, _create_backfill
+
+    kwargs: dict[str, Any] = {
+        "dag_id": dag_id,
+        "from_date": from_date,
+        "to_date": to_date,
+        "max_active_runs": 1,
+        "reverse": False,
+        "dag_run_conf": dag_run_conf,
+        "reprocess_behavior": ReprocessBehavior(reprocess),
+    }
+    # The user name arrived in 3.1.
+    if "triggering_user_name" in inspect.signature(_create_backfill).parameters:
+        kwargs["triggering_user_name"] = "floe"
+    return _create_backfill(**kwargs)
+
+
+def complete_backfill(backfill_id: int) -> None:
+    """Mark a backfill finished once its runs have ended (the scheduler does this when it runs them)."""
+    from airflow.models.backfill import Backfill
+    from airflow.utils import timezone
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        backfill = session.get(Backfill, backfill_id)
+        if backfill is not None and backfill.completed_at is None:
+            backfill.completed_at = timezone.utcnow()

@@ -1,0 +1,69 @@
+"""How floe names become Airflow names: DAG ids, task ids and Assets.
+
+The defaults live on `DagNaming` as small methods, so a deployment that needs other names overrides one
+method instead of forking the factory. Names must be stable: Airflow keys history, Asset events and DAG
+versions on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airflow.sdk import Asset
+
+ASSET_URI_SCHEME = "floe"
+# Job-level Assets get their own scheme so no floe asset key can ever collide with them.
+JOB_URI_SCHEME = "floe-job"
+# Floe keys never contain ":", so these Asset names cannot collide with a floe asset's name.
+_JOB_NAME_SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class DagNaming:
+    """The names of one data product's DAGs, tasks and Assets."""
+
+    product: str
+
+    def dag_id(self, job: str) -> str:
+        return f"{self.product}.{job}"
+
+    def sensor_dag_id(self, sensor: str) -> str:
+        return f"{self.product}.sensors.{sensor}"
+
+    def task_id(self, key: str) -> str:
+        # Task ids allow letters, digits, "_", "-" and "."; floe keys separate path segments with "/".
+        return key.replace("/", "__")
+
+    def check_task_id(self, check: str) -> str:
+        return f"test__{check}"[:250]
+
+    def asset(self, key: str, group: str = "asset") -> Asset:
+        return Asset(name=key, uri=self.asset_uri(key), group=group)
+
+    def asset_uri(self, key: str) -> str:
+        return f"{ASSET_URI_SCHEME}://{self.product}/{key}"
+
+    def job_succeeded_asset(self, job: str) -> Asset:
+        """Updated once per successful run of `job`: what `after_jobs` schedules and run-status sensors watch."""
+        return Asset(
+            name=f"{self.product}{_JOB_NAME_SEPARATOR}{job}",
+            uri=f"{JOB_URI_SCHEME}://{self.product}/{job}/succeeded",
+            group="floe-job",
+        )
+
+    def job_failed_asset(self, job: str) -> Asset:
+        """Updated once per failed run of `job`, only for jobs a failure sensor watches."""
+        return Asset(
+            name=f"{self.product}{_JOB_NAME_SEPARATOR}{job}{_JOB_NAME_SEPARATOR}failed",
+            uri=f"{JOB_URI_SCHEME}://{self.product}/{job}/failed",
+            group="floe-job",
+        )
+
+    def build_alias_name(self, job: str) -> str:
+        """The AssetAlias through which a job's single `dbt build` task reports the models it materialized."""
+        return f"{self.product}{_JOB_NAME_SEPARATOR}{job}{_JOB_NAME_SEPARATOR}dbt_build"
+
+    def key_of_asset_uri(self, uri: str) -> str | None:
+        """The floe key of an Asset this product made, or None for any other Asset."""
+        prefix = f"{ASSET_URI_SCHEME}://{self.product}/"
+        return uri[len(prefix) :] if uri.startswith(prefix) else None

@@ -1,0 +1,117 @@
+"""Engine-neutral run planning every provider shares: which partitions a backfill runs, in which chunks, and
+which assets a rerun of failed work selects. The engines then execute these plans in their own idiom."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from floe_core.artifacts import CompiledArtifacts, TimeWindowPartitions
+from floe_core.errors import InputError, Problem
+from floe_core.graph import AssetGraph
+from floe_core.partitioning import partition_keys
+from floe_core.plugin import BackfillRequest, RunRecord
+
+RANGE_SEPARATOR = "..."
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    job: str
+    partitions: tuple[str, ...]
+    chunks: tuple[tuple[str, ...], ...]
+
+    @staticmethod
+    def label(chunk: tuple[str, ...]) -> str:
+        """How a run's partition reads in a RunRecord: a key, or `first...last` for a ranged run."""
+        return chunk[0] if len(chunk) == 1 else f"{chunk[0]}{RANGE_SEPARATOR}{chunk[-1]}"
+
+
+def plan_backfill(artifacts: CompiledArtifacts, request: BackfillRequest, history: Iterable[RunRecord]) -> BackfillPlan:
+    job = artifacts.jobs_by_name.get(request.job)
+    if job is None:
+        raise InputError(Problem(f"unknown job {request.job!r}", field="job", found=request.job,
+                                 fix=f"name one of: {', '.join(sorted(artifacts.jobs_by_name))}"))
+    if job.partitions is None:
+        raise InputError(Problem(f"job {job.name!r} is not partitioned, so it cannot be backfilled", field="job",
+                                 found=job.name, fix="backfill a job whose assets have partitions"))
+    parts = artifacts.partitions_by_name[job.partitions]
+    keys = partition_keys(parts)
+    if request.keys:
+        unknown = [k for k in request.keys if k not in keys]
+        if unknown:
+            raise InputError(Problem("unknown partition keys", field="keys", found=unknown,
+                                     fix=f"use keys of partitions {parts.name!r}"))
+        chosen = [k for k in keys if k in set(request.keys)]
+    else:
+        for bound, value in (("start", request.start), ("end", request.end)):
+            if value not in keys:
+                raise InputError(Problem(f"{bound} is not a partition key of job {job.name!r}", field=bound,
+                                         found=value, fix=f"use a key between {keys[0]} and {keys[-1]}"))
+        chosen = keys[keys.index(str(request.start)): keys.index(str(request.end)) + 1]
+    policy = artifacts.backfill_by_job.get(job.name)
+    reprocess = request.reprocess or (policy.reprocess if policy else "missing")
+    chosen = _filter(chosen, reprocess, _latest_status_by_partition(job.name, history, keys))
+    return BackfillPlan(job.name, tuple(chosen), _chunks(chosen, artifacts, job.name,
+                                                         isinstance(parts, TimeWindowPartitions)))
+
+
+def _latest_status_by_partition(job: str, history: Iterable[RunRecord], keys: list[str]) -> dict[str, str]:
+    latest: dict[str, RunRecord] = {}
+    for record in history:
+        if record.job != job or record.partition is None:
+            continue
+        for key in expand_partition_label(record.partition, keys):
+            seen = latest.get(key)
+            if seen is None or (record.started_at or 0) > (seen.started_at or 0):  # type: ignore[operator]
+                latest[key] = record
+    return {k: r.status for k, r in latest.items()}
+
+
+def split_partition_label(label: str) -> tuple[str, str | None]:
+    """`key` -> (key, None); `first...last` -> (first, last)."""
+    first, sep, last = label.partition(RANGE_SEPARATOR)
+    return first, (last if sep else None)
+
+
+def expand_partition_label(label: str, keys: list[str]) -> list[str]:
+    """The keys a run covered: one key, or every key from `first` to `last` of a ranged run."""
+    first, sep, last = label.partition(RANGE_SEPARATOR)
+    if not sep:
+        return [first]
+    if first not in keys or last not in keys:
+        return [first, last]
+    return keys[keys.index(first): keys.index(last) + 1]
+
+
+def _filter(keys: list[str], reprocess: str, status: dict[str, str]) -> list[str]:
+    if reprocess == "all":
+        return keys
+    if reprocess == "failed":
+        return [k for k in keys if status.get(k) == "failure"]
+    return [k for k in keys if status.get(k) != "success"]
+
+
+def _chunks(keys: list[str], artifacts: CompiledArtifacts, job: str, ranged_ok: bool) -> tuple[tuple[str, ...], ...]:
+    policy = artifacts.backfill_by_job.get(job)
+    if not keys:
+        return ()
+    if policy is None or not ranged_ok:
+        size = 1
+    elif policy.policy.kind == "single_run":
+        size = len(keys)
+    else:
+        size = policy.policy.max_partitions_per_run
+    return tuple(tuple(keys[i:i + size]) for i in range(0, len(keys), size))
+
+
+def rerun_selection(artifacts: CompiledArtifacts, job: str, failed_run: RunRecord) -> list[str]:
+    """Assets of `job` that did not materialize in `failed_run`, plus everything downstream of them."""
+    in_job = set(artifacts.jobs_by_name[job].assets)
+    graph = AssetGraph(artifacts.orchestration.assets)
+    failed = {k for k, o in failed_run.assets.items() if o.status != "materialized"} & in_job
+    failed |= in_job - set(failed_run.assets)
+    selected = set(failed)
+    for key in failed:
+        selected |= graph.downstream(key) & in_job
+    return graph.topological_order(selected)

@@ -1,0 +1,93 @@
+"""Every Dagster-version branch of the provider, in one place (Dagster 1.9 to 1.13).
+
+Everything else in the package imports only from top-level `dagster` and calls these helpers where the
+engine's API moved. Each helper says which versions take which branch, so a branch can be deleted the day
+its oldest version leaves the support window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+
+DAGSTER_VERSION: tuple[int, int] = tuple(int(p) for p in dg.__version__.split(".")[:2])  # type: ignore[assignment]
+
+# dagster's own run tags for a ranged run (one run over several partitions) and a single partition.
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+BACKFILL_TAG = "dagster/backfill"
+PARENT_RUN_TAG = "dagster/parent_run_id"
+ROOT_RUN_TAG = "dagster/root_run_id"
+
+
+def repository(defs: dg.Definitions) -> Any:
+    """The resolved repository behind a Definitions object.
+
+    `get_repository_def` is the one accessor with the same meaning in every supported version: 1.11 split
+    `get_job_def`/`get_schedule_def` into warn-and-resolve and `resolve_*`, which 1.9 does not have.
+    """
+    return defs.get_repository_def()
+
+
+def resolve_job(defs: dg.Definitions, name: str) -> dg.JobDefinition:
+    job: dg.JobDefinition = repository(defs).get_job(name)
+    return job
+
+
+def resolve_schedule(defs: dg.Definitions, name: str) -> dg.ScheduleDefinition:
+    schedule: dg.ScheduleDefinition = repository(defs).get_schedule_def(name)
+    return schedule
+
+
+def resolve_sensor(defs: dg.Definitions, name: str) -> dg.SensorDefinition:
+    sensor: dg.SensorDefinition = repository(defs).get_sensor_def(name)
+    return sensor
+
+
+def asset_graph(defs: dg.Definitions) -> Any:
+    return repository(defs).asset_graph
+
+
+def check_spec(
+    name: str,
+    *,
+    asset: dg.AssetKey,
+    description: str | None,
+    blocking: bool,
+    additional_deps: list[dg.AssetKey],
+    metadata: Mapping[str, Any],
+) -> dg.AssetCheckSpec:
+    # `blocking` exists from 1.6 on; every supported version has it, so no branch is needed today. Kept
+    # here because 1.13 added `partitions_def` to check specs and a later version may require it.
+    return dg.AssetCheckSpec(
+        name,
+        asset=asset,
+        description=description or None,
+        blocking=blocking,
+        additional_deps=additional_deps or None,
+        metadata=dict(metadata) or None,
+    )
+
+
+def supports_blocking_checks() -> bool:
+    return True
+
+
+def run_status(name: str) -> dg.DagsterRunStatus:
+    return getattr(dg.DagsterRunStatus, name)
+
+
+def event_types(*names: str) -> set[Any]:
+    """The DagsterEventTypes of these names that this Dagster version has.
+
+    ASSET_FAILED_TO_MATERIALIZE appeared in 1.10; on 1.9 it is simply not asked for.
+    """
+    return {getattr(dg.DagsterEventType, n) for n in names if hasattr(dg.DagsterEventType, n)}
+
+
+def sensor_tick(sensor: dg.SensorDefinition, context: Any) -> Any:
+    """Evaluate a sensor once the way the daemon does (cursor handling included)."""
+    return sensor.evaluate_tick(context)
