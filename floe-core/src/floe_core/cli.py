@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     gra.add_argument("--output", "-o", type=Path, help="write to a file instead of standard output")
     gra.add_argument("--manifest", type=Path, help="with a project: use this dbt manifest")
 
+    run = sub.add_parser("run", help="run one job now, in this process, on an installed engine")
+    run.add_argument("path", nargs="?", default=".", type=Path, help="artifacts file, project folder or floe.yaml")
+    run.add_argument("--engine", required=True, help="an installed orchestrator plugin (see `floe plugins`)")
+    run.add_argument("--job", help="the job to run (default: every job, in the order declared)")
+    run.add_argument("--partition", help="the partition key to run (partitioned jobs)")
+    run.add_argument("--manifest", type=Path, help="with a project: use this dbt manifest")
+
     sub.add_parser("plugins", help="list installed orchestrator plugins")
     return parser
 
@@ -131,6 +138,38 @@ def _graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    from floe_core.registry import load_plugin
+
+    artifacts = _artifacts_for(args.path, args.manifest)
+    plugin = load_plugin(args.engine)
+    plugin.check_supported(artifacts)
+    jobs = [args.job] if args.job else [j.name for j in artifacts.orchestration.jobs]
+    failed = 0
+    for name in jobs:
+        job = artifacts.jobs_by_name.get(name)
+        if job is None:
+            raise InputError(Problem(f"unknown job {name!r}", field="--job", found=name,
+                                     fix=f"name one of: {', '.join(artifacts.jobs_by_name)}"))
+        partition = args.partition
+        if job.partitions is not None and partition is None:
+            from floe_core.partitioning import partition_keys
+
+            partition = partition_keys(artifacts.partitions_by_name[job.partitions])[-1]
+        record = plugin.run_job(artifacts, name, None if job.partitions is None else partition)
+        failed += record.status != "success"
+        took = (record.ended_at - record.started_at).total_seconds() if record.ended_at and record.started_at else 0
+        where = f" [{record.partition}]" if record.partition else ""
+        print(f"{args.engine} {name}{where}: {record.status.upper()} in {took:.1f}s (run {record.run_id})")
+        for key, outcome in sorted(record.assets.items()):
+            retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+            print(f"    {outcome.status:<12} {key}{retries}")
+        for check, status in sorted(record.checks.items()):
+            if status != "passed":
+                print(f"    check {status:<6} {check}")
+    return EXIT_OK if not failed else EXIT_INTERNAL
+
+
 def _plugins(args: argparse.Namespace) -> int:
     from floe_core.plugin import FLOE_API_VERSION
     from floe_core.registry import list_plugins
@@ -144,7 +183,7 @@ def _plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"compile": _compile, "validate": _validate, "graph": _graph, "plugins": _plugins}
+_COMMANDS = {"compile": _compile, "validate": _validate, "graph": _graph, "run": _run, "plugins": _plugins}
 
 if __name__ == "__main__":
     raise SystemExit(main())

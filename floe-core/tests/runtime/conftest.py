@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from floe_core.artifacts import (
     Asset,
     AssetDep,
@@ -54,7 +56,9 @@ CHECKS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def dbt_asset(name: str, kind: str = "dbt_model", deps: tuple[str, ...] = (), materialization: str = "table") -> Asset:
+def dbt_asset(
+    name: str, kind: str = "dbt_model", deps: tuple[str, ...] = (), materialization: str = "table"
+) -> Asset:
     resource = "seed" if kind == "dbt_seed" else "model"
     return Asset(
         key=name,
@@ -102,17 +106,26 @@ ASSETS: tuple[Asset, ...] = (
     python_asset("missing_module", "no_such_module:run"),
 )
 
-DAILY = TimeWindowPartitions(name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4))
+DAILY = TimeWindowPartitions(
+    name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4)
+)
 REGIONS = StaticPartitions(name="regions", keys=("eu", "us"))
 PARTITIONS = (
     DAILY,
     REGIONS,
     TimeWindowPartitions(
-        name="hourly", cadence="hourly", start=datetime(2024, 3, 31), end=datetime(2024, 4, 1), timezone="Europe/Berlin"
+        name="hourly",
+        cadence="hourly",
+        start=datetime(2024, 3, 31),
+        end=datetime(2024, 4, 1),
+        timezone="Europe/Berlin",
     ),
     MultiPartitions(
         name="daily_regions",
-        dimensions=(PartitionDimension(name="date", partitions=DAILY), PartitionDimension(name="region", partitions=REGIONS)),
+        dimensions=(
+            PartitionDimension(name="date", partitions=DAILY),
+            PartitionDimension(name="region", partitions=REGIONS),
+        ),
     ),
 )
 
@@ -135,7 +148,11 @@ def make_artifacts(
         ),
         transforms=Transforms(
             dbt=DbtProject(
-                project_name=PACKAGE, project_dir=".", profiles_dir=".", dbt_version="1.11", manifest_schema_version=12
+                project_name=PACKAGE,
+                project_dir=".",
+                profiles_dir=".",
+                dbt_version="1.11",
+                manifest_schema_version=12,
             )
         ),
         dbt_profiles=DbtProfiles(profile=PACKAGE, target="dev"),
@@ -166,10 +183,35 @@ def checks_from_manifest(manifest: Any) -> tuple[Check, ...]:
     )
 
 
+_HOLD_WRITE_LOCK = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def write_lock_held_elsewhere(path: Path) -> Iterator[None]:
+    """Another process holds DuckDB's write lock on `path`, as a running dbt job in another task would."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WRITE_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
 @pytest.fixture(scope="session")
 def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     destination = tmp_path_factory.mktemp("runtime") / "project"
-    shutil.copytree(PROJECT_SOURCE, destination, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
+    shutil.copytree(
+        PROJECT_SOURCE, destination, ignore=shutil.ignore_patterns("target", "logs", "__pycache__")
+    )
     return destination
 
 
@@ -190,6 +232,6 @@ def built(artifacts: CompiledArtifacts) -> Any:
 
 
 @pytest.fixture
-def fresh_warehouse(project_dir: Path, tmp_path: Path) -> Iterator[CompiledArtifacts]:
+def fresh_warehouse(project_dir: Path, tmp_path: Path) -> CompiledArtifacts:
     """Artifacts with an empty Iceberg warehouse of this test's own."""
-    yield make_artifacts(project_dir, warehouse=str(tmp_path / "warehouse"))
+    return make_artifacts(project_dir, warehouse=str(tmp_path / "warehouse"))

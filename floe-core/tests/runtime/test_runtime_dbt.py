@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import make_artifacts
-
+from conftest import make_artifacts, write_lock_held_elsewhere
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import DbtRunResult, read_relation, run_dbt
@@ -46,7 +43,9 @@ def test_built_models_hold_their_rows_in_duckdb(built: DbtRunResult, artifacts: 
     assert [(t["name"], t["order_count"]) for t in totals] == [("Ada", 2), ("Grace", 1), ("Edsger", 1)]
 
 
-def test_each_run_keeps_results_and_logs_in_its_own_folder(built: DbtRunResult, artifacts: CompiledArtifacts) -> None:
+def test_each_run_keeps_results_and_logs_in_its_own_folder(
+    built: DbtRunResult, artifacts: CompiledArtifacts
+) -> None:
     assert built.run_dir is not None
     assert built.run_dir.parent == artifacts.project_dir / "target" / "floe_runs"
     assert (built.run_dir / "run_results.json").is_file()
@@ -54,7 +53,9 @@ def test_each_run_keeps_results_and_logs_in_its_own_folder(built: DbtRunResult, 
     assert not (Path.cwd() / "logs" / "dbt.log").exists()
 
 
-def test_a_later_invocation_reuses_the_parse_and_is_faster(built: DbtRunResult, artifacts: CompiledArtifacts) -> None:
+def test_a_later_invocation_reuses_the_parse_and_is_faster(
+    built: DbtRunResult, artifacts: CompiledArtifacts
+) -> None:
     started = time.perf_counter()
     again = run_dbt(artifacts, "run", ["customers"])
     took = time.perf_counter() - started
@@ -112,7 +113,7 @@ def test_an_unknown_asset_key_is_an_error(artifacts: CompiledArtifacts) -> None:
 
 def test_a_missing_dbt_project_names_the_folder(tmp_path: Path) -> None:
     artifacts = make_artifacts(tmp_path)
-    with pytest.raises(RuntimeFailure, match="no dbt_project.yml") as info:
+    with pytest.raises(RuntimeFailure, match=r"no dbt_project\.yml") as info:
         run_dbt(artifacts, "build", None)
     assert info.value.file == str(tmp_path)
     assert info.value.field == "transforms.dbt.project_dir"
@@ -128,24 +129,12 @@ def test_a_missing_duckdb_folder_names_the_setting(built: DbtRunResult, project_
 def test_a_held_duckdb_lock_is_an_error_that_says_to_run_one_writer_at_a_time(
     built: DbtRunResult, artifacts: CompiledArtifacts
 ) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-            str(artifacts.in_project("target/rt.duckdb")),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(RuntimeFailure, match="another process holds its lock") as info:
-            run_dbt(artifacts, "run", ["customers"])
-        assert "one at a time" in (info.value.fix or "")
-    finally:
-        holder.kill()
-        holder.communicate()
+    with (
+        write_lock_held_elsewhere(artifacts.in_project("target/rt.duckdb")),
+        pytest.raises(RuntimeFailure, match="another process holds its lock") as info,
+    ):
+        run_dbt(artifacts, "run", ["customers"])
+    assert "one at a time" in (info.value.fix or "")
 
 
 def test_a_dbt_compile_error_surfaces_dbt_s_message(tmp_path: Path) -> None:
@@ -156,7 +145,9 @@ def test_a_dbt_compile_error_surfaces_dbt_s_message(tmp_path: Path) -> None:
         (project / name).write_text((source / name).read_text())
     (project / "models" / "bad.sql").write_text("select * from {{ ref('does_not_exist') }}\n")
     (project / "target").mkdir()
-    with pytest.raises(RuntimeFailure, match=r"(?s)dbt parse failed: Compilation Error.*does_not_exist") as info:
+    with pytest.raises(
+        RuntimeFailure, match=r"(?s)dbt parse failed: Compilation Error.*does_not_exist"
+    ) as info:
         run_dbt(make_artifacts(project), "build", None)
     assert "dbt parse" in (info.value.fix or "")
 

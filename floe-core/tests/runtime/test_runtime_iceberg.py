@@ -12,7 +12,6 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from conftest import make_artifacts
-
 from floe_core.artifacts import CatalogSettings, CompiledArtifacts, StorageSettings
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import current_snapshot_id, open_catalog, read_table, write_table
@@ -79,20 +78,33 @@ def test_a_window_and_a_value_together_scope_a_multi_partition(fresh_warehouse: 
         return pa.table({"day": [date(2024, 1, day)], "region": [region], "value": [value]})
 
     for day, region, value in ((1, "eu", 1), (1, "us", 2), (2, "eu", 3), (1, "eu", 4)):
-        write_table(fresh_warehouse, TABLE, rows(day, region, value), overwrite_window=window(day),
-                    overwrite_values={"region": region})
+        write_table(
+            fresh_warehouse,
+            TABLE,
+            rows(day, region, value),
+            overwrite_window=window(day),
+            overwrite_values={"region": region},
+        )
 
-    got = sorted((r["day"].day, r["region"], r["value"]) for r in read_table(fresh_warehouse, TABLE).to_pylist())
+    got = sorted(
+        (r["day"].day, r["region"], r["value"]) for r in read_table(fresh_warehouse, TABLE).to_pylist()
+    )
     assert got == [(1, "eu", 4), (1, "us", 2), (2, "eu", 3)]
 
 
-def test_rows_outside_the_window_are_refused_and_the_table_is_unchanged(fresh_warehouse: CompiledArtifacts) -> None:
+def test_rows_outside_the_window_are_refused_and_the_table_is_unchanged(
+    fresh_warehouse: CompiledArtifacts,
+) -> None:
     write_table(fresh_warehouse, TABLE, day_rows(1, [1]), overwrite_window=window(1))
     before = current_snapshot_id(fresh_warehouse, TABLE)
 
-    with pytest.raises(RuntimeFailure, match="1 of 2 rows .* outside the partition") as info:
-        write_table(fresh_warehouse, TABLE, pa.concat_tables([day_rows(1, [2]), day_rows(3, [3])]),
-                    overwrite_window=window(1))
+    with pytest.raises(RuntimeFailure, match=r"1 of 2 rows .* outside the partition") as info:
+        write_table(
+            fresh_warehouse,
+            TABLE,
+            pa.concat_tables([day_rows(1, [2]), day_rows(3, [3])]),
+            overwrite_window=window(1),
+        )
 
     assert info.value.field == "day"
     assert current_snapshot_id(fresh_warehouse, TABLE) == before
@@ -103,7 +115,9 @@ def test_a_missing_window_column_is_named(fresh_warehouse: CompiledArtifacts) ->
         write_table(fresh_warehouse, TABLE, pa.table({"value": [1]}), overwrite_window=window(1))
 
 
-def test_timestamp_windows_compare_wall_clock_or_instants_by_column_type(fresh_warehouse: CompiledArtifacts) -> None:
+def test_timestamp_windows_compare_wall_clock_or_instants_by_column_type(
+    fresh_warehouse: CompiledArtifacts,
+) -> None:
     rows = pa.table({"at": pa.array([datetime(2024, 1, 1, 5, 30)], pa.timestamp("ns")), "value": [1]})
     hour = ("at", datetime(2024, 1, 1, 5), datetime(2024, 1, 1, 6))
     write_table(fresh_warehouse, TABLE, rows, overwrite_window=hour)
@@ -123,7 +137,7 @@ def test_a_new_column_is_added_to_the_table(fresh_warehouse: CompiledArtifacts) 
 
 def test_a_changed_column_type_is_an_error_that_says_what_to_do(fresh_warehouse: CompiledArtifacts) -> None:
     write_table(fresh_warehouse, TABLE, pa.table({"x": [1]}))
-    with pytest.raises(RuntimeFailure, match="do not fit Iceberg table analytics.events") as info:
+    with pytest.raises(RuntimeFailure, match=r"do not fit Iceberg table analytics\.events") as info:
         write_table(fresh_warehouse, TABLE, pa.table({"x": ["one"]}))
     assert "same types" in (info.value.fix or "")
 
@@ -135,7 +149,9 @@ def test_reading_a_table_never_written_says_to_materialize_it(fresh_warehouse: C
     assert current_snapshot_id(fresh_warehouse, "analytics.never_written") is None
 
 
-def test_a_rest_catalog_token_comes_from_the_named_variable(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rest_catalog_token_comes_from_the_named_variable(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("RT_CATALOG_TOKEN", raising=False)
     catalog = CatalogSettings(kind="rest", uri="http://127.0.0.1:9", token_env="RT_CATALOG_TOKEN")
     with pytest.raises(RuntimeFailure, match="RT_CATALOG_TOKEN is not set") as info:
@@ -149,8 +165,12 @@ def test_s3_keys_come_from_the_named_variables(project_dir: Path, monkeypatch: p
     monkeypatch.delenv("RT_S3_SECRET", raising=False)
     monkeypatch.setenv("RT_S3_KEY", "key")
     base = make_artifacts(project_dir)
-    storage = StorageSettings(kind="s3", endpoint="http://127.0.0.1:9000", access_key_id_env="RT_S3_KEY",
-                              secret_access_key_env="RT_S3_SECRET")
+    storage = StorageSettings(
+        kind="s3",
+        endpoint="http://127.0.0.1:9000",
+        access_key_id_env="RT_S3_KEY",
+        secret_access_key_env="RT_S3_SECRET",
+    )
     artifacts = base.model_copy(update={"plugins": Plugins(catalog=base.plugins.catalog, storage=storage)})
     with pytest.raises(RuntimeFailure, match="RT_S3_SECRET is not set"):
         open_catalog(artifacts)
@@ -170,7 +190,8 @@ mode = sys.argv[4]
 if mode == "days":
     for day in [int(d) for d in sys.argv[5].split(",")]:
         rows = pa.table({"day": [date(2024, 1, day)] * 100, "value": list(range(100))})
-        write_table(artifacts, "analytics.events", rows, overwrite_window=("day", datetime(2024, 1, day), datetime(2024, 1, day + 1)))
+        scope = ("day", datetime(2024, 1, day), datetime(2024, 1, day + 1))
+        write_table(artifacts, "analytics.events", rows, overwrite_window=scope)
 else:
     n = 4_000_000
     x = pa.array(range(n), pa.int64())
@@ -214,7 +235,8 @@ def test_a_writer_killed_mid_write_leaves_the_previous_snapshot(project_dir: Pat
     files_before = set(data_dir.rglob("*.parquet"))
 
     writer = run_writer(project_dir, warehouse, "big")
-    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "writing"
     # Kill as soon as the writer has started putting data files down, well before it can commit.
     deadline = time.monotonic() + 120
     while not set(data_dir.rglob("*.parquet")) - files_before:

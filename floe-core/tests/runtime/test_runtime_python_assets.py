@@ -9,14 +9,15 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from conftest import make_artifacts
-
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import AssetContext, read_table, run_python_asset
 
 
 @pytest.fixture
-def warehouse(built: Any, project_dir: Path, artifacts: CompiledArtifacts, tmp_path: Path) -> CompiledArtifacts:
+def warehouse(
+    built: Any, project_dir: Path, artifacts: CompiledArtifacts, tmp_path: Path
+) -> CompiledArtifacts:
     """The built dbt project, with an Iceberg warehouse of this test's own."""
     return make_artifacts(project_dir, artifacts.orchestration.checks, warehouse=str(tmp_path / "warehouse"))
 
@@ -43,7 +44,7 @@ def test_re_running_a_partition_replaces_its_rows_and_keeps_the_others(warehouse
 
 
 def test_a_ranged_run_needs_rows_that_say_their_partition(warehouse: CompiledArtifacts) -> None:
-    with pytest.raises(RuntimeFailure, match="ranged run .* covers several partitions") as info:
+    with pytest.raises(RuntimeFailure, match=r"ranged run .* covers several partitions") as info:
         run_python_asset(warehouse, "order_facts", "2024-01-01", "2024-01-03")
     assert info.value.field == "floe_partition_start"
 
@@ -52,7 +53,9 @@ def test_the_context_carries_the_partition_vars_and_window(warehouse: CompiledAr
     from floe_core.runtime.python_assets import build_context
 
     asset = warehouse.assets_by_key["order_facts"]
-    context = build_context(warehouse, asset, warehouse.asset_partitions("order_facts"), "2024-01-02", "2024-01-03")
+    context = build_context(
+        warehouse, asset, warehouse.asset_partitions("order_facts"), "2024-01-02", "2024-01-03"
+    )
 
     assert context.partition_vars == {
         "floe_partition_key": "2024-01-02",
@@ -77,7 +80,12 @@ def test_a_static_partition_replaces_only_its_key(warehouse: CompiledArtifacts) 
         run_python_asset(warehouse, "region_sales", key)
 
     rows = read_table(warehouse, "analytics.region_sales").to_pylist()
-    assert sorted((r["floe_partition_key"], r["amount"]) for r in rows) == [("eu", 1), ("eu", 2), ("us", 1), ("us", 2)]
+    assert sorted((r["floe_partition_key"], r["amount"]) for r in rows) == [
+        ("eu", 1),
+        ("eu", 2),
+        ("us", 1),
+        ("us", 2),
+    ]
 
 
 def test_a_multi_partition_scopes_by_window_and_static_key(warehouse: CompiledArtifacts) -> None:
@@ -86,7 +94,9 @@ def test_a_multi_partition_scopes_by_window_and_static_key(warehouse: CompiledAr
 
     rows = read_table(warehouse, "analytics.daily_region_sales").to_pylist()
     assert sorted({(r["floe_partition_start"].day, r["floe_partition_region"]) for r in rows}) == [
-        (1, "eu"), (1, "us"), (2, "eu"),
+        (1, "eu"),
+        (1, "us"),
+        (2, "eu"),
     ]
     assert len(rows) == 6
 
@@ -113,13 +123,17 @@ def test_returning_something_that_is_not_rows_is_an_error(warehouse: CompiledArt
 
 
 def test_reading_an_undeclared_upstream_is_an_error(warehouse: CompiledArtifacts) -> None:
-    with pytest.raises(RuntimeFailure, match="reads 'customers', which is not one of its dependencies") as info:
+    with pytest.raises(
+        RuntimeFailure, match="reads 'customers', which is not one of its dependencies"
+    ) as info:
         run_python_asset(warehouse, "reads_undeclared")
     assert "deps" in (info.value.fix or "")
 
 
 def test_a_missing_module_says_where_floe_looked(warehouse: CompiledArtifacts) -> None:
-    with pytest.raises(RuntimeFailure, match="module 'no_such_module' of Python asset 'missing_module' was not found") as info:
+    with pytest.raises(
+        RuntimeFailure, match="module 'no_such_module' of Python asset 'missing_module' was not found"
+    ) as info:
         run_python_asset(warehouse, "missing_module")
     assert str(warehouse.project_dir) in (info.value.problems[0].expected or "")
 
@@ -152,9 +166,10 @@ def test_arrow_stream_objects_are_accepted(warehouse: CompiledArtifacts) -> None
             return pa.table({"a": [1, 2]}).__arrow_c_stream__(requested_schema)
 
     asset = warehouse.assets_by_key["customer_report"]
-    assert rows_as_arrow(warehouse, asset, Stream()).num_rows == 2
-    assert rows_as_arrow(warehouse, asset, pa.record_batch({"a": [1]})).num_rows == 1
-    assert rows_as_arrow(warehouse, asset, {"a": [1, 2, 3]}).num_rows == 3
+    for returned, rows in ((Stream(), 2), (pa.record_batch({"a": [1]}), 1), ({"a": [1, 2, 3]}, 3)):
+        table = rows_as_arrow(warehouse, asset, returned)
+        assert table is not None
+        assert table.num_rows == rows
 
 
 def test_a_context_without_artifacts_cannot_read_upstreams() -> None:

@@ -11,8 +11,6 @@ inside the step have already completed (dbt builds them regardless); Dagster sta
 a failed step.
 """
 
-from __future__ import annotations
-
 import graphlib
 import json
 from collections.abc import Iterator, Sequence

@@ -9,17 +9,17 @@ import dagster as dg
 from floe_core.artifacts import CompiledArtifacts
 
 from floe_dagster_provider.assets import retry_policy
-from floe_dagster_provider.partitions import PartitionsDefs
 from floe_dagster_provider.translator import DagsterTranslator
 
 JOB_TAG = "floe/job"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def build_jobs(
-    artifacts: CompiledArtifacts, translator: DagsterTranslator, partitions: PartitionsDefs
-) -> dict[str, Any]:
-    """Job name -> the (unresolved) asset job Definitions resolves against the assets."""
+def build_jobs(artifacts: CompiledArtifacts, translator: DagsterTranslator) -> dict[str, Any]:
+    """Job name -> the (unresolved) asset job Definitions resolves against the assets.
+
+    A job's partitions are its assets' partitions: Dagster infers them from the selection.
+    """
     default_retry = artifacts.orchestration.default_retry
     jobs: dict[str, Any] = {}
     for job in artifacts.orchestration.jobs:
@@ -29,7 +29,6 @@ def build_jobs(
             selection=dg.AssetSelection.assets(*(translator.get_asset_key(k) for k in job.assets)),
             description=job.description or None,
             tags=tags,
-            partitions_def=partitions.get(job.partitions),
             # An asset's own retry policy wins over this one, as floe's per-asset retry wins over the job's.
             op_retry_policy=retry_policy(job.retry or default_retry),
         )

@@ -88,15 +88,6 @@ def backfill_policy(policy: BackfillPolicy | None, parts: Partitions | None) -> 
     return dg.BackfillPolicy.multi_run(policy.policy.max_partitions_per_run)
 
 
-def max_partitions_per_run(policy: BackfillPolicy | None, parts: Partitions) -> int | None:
-    """How many consecutive partitions one backfill run takes (None: all of them)."""
-    if policy is None or not isinstance(parts, TimeWindowPartitions):
-        return 1
-    if policy.policy.kind == "single_run":
-        return None
-    return policy.policy.max_partitions_per_run
-
-
 def run_partition_vars(parts: Partitions | None, keys: RangeKeys | None) -> dict[str, str]:
     """The dbt vars of a run over `keys` (first, last), empty for an unpartitioned run."""
     if parts is None or keys is None:

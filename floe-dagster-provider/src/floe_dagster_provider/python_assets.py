@@ -5,8 +5,6 @@ task passes), so one function runs unchanged on both engines; the module is impo
 runs, never while definitions load.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import dagster as dg

@@ -7,8 +7,6 @@ never launches twice. A schedule with `after_jobs` has no clock: Dagster models 
 that requests the job once every job it waits for has succeeded since the job last ran.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timezone
 from typing import Any
 
@@ -69,12 +67,10 @@ def partitioned_schedule(
         keys = closed_partition_keys(job_partitions, partitions_def, moment)
         if not keys:
             return dg.SkipReason(f"no partition of {job_partitions.name!r} has closed by {moment.isoformat()}")
-        stamp = moment.isoformat()
+        # A window runs once ever; static keys come back every tick, so their run key names the tick too.
+        repeats = isinstance(job_partitions, (MultiPartitions, StaticPartitions))
         return [
-            dg.RunRequest(
-                run_key=key if isinstance(job_partitions, MultiPartitions | StaticPartitions) is False else f"{key}@{stamp}",
-                partition_key=key,
-            )
+            dg.RunRequest(run_key=f"{key}@{moment.isoformat()}" if repeats else key, partition_key=key)
             for key in keys
         ]
 

@@ -46,7 +46,8 @@ def ensure_manifest(project_dir: Path, profiles_dir: Path, target: str | None) -
                     fix="install dbt (`pip install 'floe-core[runtime]'`), run `dbt parse` yourself, "
                     "or pass --manifest PATH")
         ) from None
-    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), "--quiet"]
+    args = ["parse", "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir), "--quiet",
+            "--log-path", str(project_dir / "target" / "logs")]
     if target:
         args += ["--target", target]
     result = dbtRunner().invoke(args)

@@ -10,6 +10,9 @@ Concurrency: each invocation writes its run_results.json, compiled SQL and dbt.l
 overwrite each other's results. Parsing uses the project's own target folder, so partial parsing is shared
 with `floe compile` and the user's dbt. Run folders older than a day are removed by later invocations.
 Inside one process, invocations are serialized: dbt keeps global state (flags, adapters, event logging).
+
+Vars: `dbt_vars` reach model SQL when it is compiled for the run. Because the parse is shared, a var read
+while parsing (in `config()`, `dbt_project.yml` or a source definition) sees its default value.
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ def run_dbt(
         run_dir = _new_run_dir(artifacts)
         manifest, parsed = _manifest(artifacts, log_dir=run_dir)
         _check_duckdb_folder(artifacts)
-        args = [command, *_common_args(artifacts, run_dir, target_dir=run_dir), "--threads", str(artifacts.plugins.compute.threads)]
+        args = [command, *_common_args(artifacts, run_dir, target_dir=run_dir)]
+        args += ["--threads", str(artifacts.plugins.compute.threads)]
         if selection is not None:
             args += ["--select", *selection, "--indirect-selection", "cautious"]
         if dbt_vars:
@@ -115,7 +119,7 @@ def selection_keys(artifacts: CompiledArtifacts, asset_keys: Sequence[str] | Non
                 "asset keys are not in the compiled artifacts",
                 field="orchestration.assets",
                 found=unknown,
-                fix="re-run `floe compile` so the artifacts match the project, or pass keys the artifacts hold",
+                fix="re-run `floe compile` so the artifacts match the project, or pass keys they hold",
             )
         )
     return [k for k in dict.fromkeys(asset_keys) if artifacts.assets_by_key[k].is_dbt]
@@ -125,8 +129,7 @@ def dbt_manifest(artifacts: CompiledArtifacts) -> Any:
     """The parsed dbt Manifest of the artifacts' project, parsed at most once per process and edit."""
     _check_project(artifacts)
     with _lock:
-        run_dir = _new_run_dir(artifacts)
-        return _manifest(artifacts, log_dir=run_dir)[0]
+        return _manifest(artifacts, log_dir=None)[0]
 
 
 def clear_manifest_cache() -> None:
@@ -152,8 +155,8 @@ def _selection(artifacts: CompiledArtifacts, asset_keys: Sequence[str] | None) -
     return selectors
 
 
-def _manifest(artifacts: CompiledArtifacts, *, log_dir: Path) -> tuple[Any, bool]:
-    """The cached Manifest and whether this call had to parse."""
+def _manifest(artifacts: CompiledArtifacts, *, log_dir: Path | None) -> tuple[Any, bool]:
+    """The cached Manifest and whether this call had to parse (logging to `log_dir` or a new run folder)."""
     key = (
         str(artifacts.project_dir),
         str(artifacts.profiles_dir),
@@ -164,6 +167,7 @@ def _manifest(artifacts: CompiledArtifacts, *, log_dir: Path) -> tuple[Any, bool
     cached = _manifests.get(key)
     if cached is not None and cached[0] == fingerprint:
         return cached[1], False
+    log_dir = log_dir or _new_run_dir(artifacts)
     outcome = _invoke(artifacts, ["parse", *_common_args(artifacts, log_dir, target_dir=None)], None)
     if not outcome.success or outcome.result is None:
         raise _invocation_error(artifacts, "parse", outcome.exception, log_dir)
@@ -184,7 +188,8 @@ def project_fingerprint(project_dir: Path) -> str:
                 stat = os.stat(path)
             except OSError:
                 continue
-            digest.update(f"{os.path.relpath(path, project_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            relative = os.path.relpath(path, project_dir)
+            digest.update(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -272,7 +277,9 @@ def _close_dbt_log_files() -> None:
         return
     for logger in list(getattr(get_event_manager(), "loggers", [])):
         python_logger = getattr(logger, "_python_logger", None)
-        for handler in list(getattr(python_logger, "handlers", [])):
+        if not isinstance(python_logger, logging.Logger):
+            continue
+        for handler in list(python_logger.handlers):
             if isinstance(handler, logging.FileHandler):
                 handler.close()
                 python_logger.removeHandler(handler)
@@ -309,9 +316,12 @@ def _check_project(artifacts: CompiledArtifacts) -> None:
                 fix="put profiles.yml in that folder, or set profiles_dir in floe.yaml and re-compile",
             )
         )
-    if artifacts.plugins.compute.kind == "duckdb" and importlib.util.find_spec("dbt") is not None:
-        if importlib.util.find_spec("dbt.adapters.duckdb") is None:
-            raise RuntimeFailure(Problem("the dbt-duckdb adapter is not installed", fix=_INSTALL_FIX))
+    if (
+        artifacts.plugins.compute.kind == "duckdb"
+        and importlib.util.find_spec("dbt") is not None
+        and importlib.util.find_spec("dbt.adapters.duckdb") is None
+    ):
+        raise RuntimeFailure(Problem("the dbt-duckdb adapter is not installed", fix=_INSTALL_FIX))
 
 
 def _check_duckdb_folder(artifacts: CompiledArtifacts) -> None:
@@ -366,9 +376,7 @@ def _invocation_error(
         if command == "parse"
         else "fix the error dbt reports above; the full log is in the file named here"
     )
-    return RuntimeFailure(
-        Problem(f"dbt {command} failed: {detail}", file=str(log_dir / "dbt.log"), fix=fix)
-    )
+    return RuntimeFailure(Problem(f"dbt {command} failed: {detail}", file=str(log_dir / "dbt.log"), fix=fix))
 
 
 def _lock_failure(artifacts: CompiledArtifacts, command: str, detail: str) -> RuntimeFailure:

@@ -30,7 +30,8 @@ OverwriteWindow = tuple[str, Moment, Moment]
 
 COMMIT_ATTEMPTS = 6
 _DEFAULT_WAREHOUSE = "target/iceberg"
-_INSTALL_FIX = "install the runtime extra: pip install 'floe-core[runtime]' (pyiceberg with pyarrow and SQLite)"
+_UTC_NAMES = (None, "UTC", "+00:00", "Etc/UTC", "utc")
+_INSTALL_FIX = "install the runtime extra: pip install 'floe-core[runtime]' (pyiceberg, pyarrow, SQLite)"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class WriteResult:
 
 
 def open_catalog(artifacts: CompiledArtifacts) -> Any:
-    """The pyiceberg catalog of `plugins.catalog`, with storage settings and credentials from the environment."""
+    """The pyiceberg catalog of `plugins.catalog`, with storage settings and credentials from the env."""
     load_catalog = _pyiceberg().catalog.load_catalog
     settings = artifacts.plugins.catalog
     props: dict[str, str] = {}
@@ -57,7 +58,7 @@ def open_catalog(artifacts: CompiledArtifacts) -> Any:
                         "a SQL catalog over remote storage needs a database URI",
                         field="plugins.catalog.uri",
                         found=warehouse,
-                        fix="set plugins.catalog.uri (e.g. postgresql+psycopg://...) or use a local warehouse",
+                        fix="set plugins.catalog.uri (e.g. postgresql+psycopg://...) or use a local folder",
                     )
                 )
         else:
@@ -191,13 +192,18 @@ def table_schema(artifacts: CompiledArtifacts, identifier: str) -> pa.Schema | N
 
 
 def normalize_arrow(data: pa.Table) -> pa.Table:
-    """Cast nanosecond timestamps to microseconds, the finest unit Iceberg v2 tables store."""
+    """Timestamps as Iceberg stores them: microseconds, and instants in UTC.
+
+    Iceberg v2 has no nanosecond timestamps and only UTC for timestamps with a time zone. Arrow keeps
+    instants in UTC whatever the zone label, so relabelling loses nothing.
+    """
     import pyarrow as pa
 
     fields = []
     for f in data.schema:
-        if pa.types.is_timestamp(f.type) and f.type.unit == "ns":
-            f = f.with_type(pa.timestamp("us", tz=f.type.tz))
+        if pa.types.is_timestamp(f.type) and (f.type.unit == "ns" or f.type.tz not in _UTC_NAMES):
+            unit = "us" if f.type.unit == "ns" else f.type.unit
+            f = f.with_type(pa.timestamp(unit, tz=None if f.type.tz is None else "UTC"))
         fields.append(f)
     schema = pa.schema(fields, metadata=data.schema.metadata)
     # safe=False: sub-microsecond digits are dropped rather than failing the whole write.

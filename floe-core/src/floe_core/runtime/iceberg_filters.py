@@ -26,20 +26,22 @@ def overwrite_filter(
     values: Mapping[str, str] | None,
 ) -> Any:
     """The pyiceberg expression selecting the rows a write replaces (everything when unscoped)."""
-    from pyiceberg.expressions import AlwaysTrue, And, EqualTo, GreaterThanOrEqual, LessThan
+    import pyiceberg.expressions
 
+    # pyiceberg's expression classes are pydantic models whose constructors mypy reads as keyword-only.
+    ex: Any = pyiceberg.expressions
     terms: list[Any] = []
     if window is not None:
         column, start, end = window
         low, high = window_bounds(schema, identifier, column, start, end)
-        terms += [GreaterThanOrEqual(column, low), LessThan(column, high)]
+        terms += [ex.GreaterThanOrEqual(column, low), ex.LessThan(column, high)]
     for column, value in (values or {}).items():
-        terms.append(EqualTo(column, typed_value(schema, identifier, column, value)))
+        terms.append(ex.EqualTo(column, typed_value(schema, identifier, column, value)))
     if not terms:
-        return AlwaysTrue()
+        return ex.AlwaysTrue()
     expression = terms[0]
     for term in terms[1:]:
-        expression = And(expression, term)
+        expression = ex.And(expression, term)
     return expression
 
 
@@ -170,7 +172,9 @@ def _as_timestamp(moment: date | datetime, aware: bool) -> datetime:
 def _raise_if_outside(identifier: str, data: pa.Table, column: str, inside: Any, scope: str) -> None:
     import pyarrow.compute as pc
 
-    outside = data.num_rows - pc.sum(pc.fill_null(inside, False).cast("int64")).as_py() if data.num_rows else 0
+    if not data.num_rows:
+        return
+    outside = data.num_rows - pc.sum(pc.fill_null(inside, False).cast("int64")).as_py()
     if outside:
         stats = pc.min_max(data.column(column))
         raise RuntimeFailure(

@@ -7,7 +7,7 @@ polars DataFrame, a DuckDB relation). None writes nothing.
 Partition columns. A partitioned asset's table carries its partition in columns named like the dbt vars
 a partitioned run receives:
 - `floe_partition_start`: the time window the row belongs to (a date for daily, weekly and monthly
-  partitions; a timestamp with the partition set's time zone for hourly ones);
+  partitions; for hourly ones a timestamp with time zone, which Iceberg stores in UTC);
 - `floe_partition_key`: the key of a static partition set;
 - `floe_partition_<dimension>`: the key of a static dimension of a multi-partitioned asset.
 floe adds a missing column with the run's partition; rows that carry it must lie inside the run's
@@ -79,7 +79,8 @@ class AssetContext:
                 f"upstream asset {key!r} has no table to read (no dbt relation, no Iceberg table)",
                 field=f"orchestration.assets[{key}]",
                 found=upstream.materialization or upstream.kind,
-                fix="materialize it as a table or view (ephemeral models cannot be read), or read its upstream",
+                fix="materialize it as a table or view (ephemeral models cannot be read), or read its "
+                "upstream instead",
             )
         )
 
@@ -140,8 +141,9 @@ def run_python_asset(
         overwrite_values=values,
         snapshot_properties={"floe.asset": key, "floe.partition": partition_key or ""},
     )
+    elapsed = time.perf_counter() - started
     return AssetRunResult(
-        key, asset.iceberg_table, written.rows_written, written.snapshot_id, partition_key, time.perf_counter() - started
+        key, asset.iceberg_table, written.rows_written, written.snapshot_id, partition_key, elapsed
     )
 
 
@@ -156,27 +158,42 @@ def build_context(
     if parts is None:
         if partition_key is not None:
             raise RuntimeFailure(
-                Problem(f"asset {asset.key!r} is not partitioned but a partition was given",
-                        field=where, found=partition_key, fix="run it without a partition key")
+                Problem(
+                    f"asset {asset.key!r} is not partitioned but a partition was given",
+                    field=where,
+                    found=partition_key,
+                    fix="run it without a partition key",
+                )
             )
         return AssetContext(key=asset.key, artifacts=artifacts)
     if partition_key is None:
         raise RuntimeFailure(
-            Problem(f"asset {asset.key!r} is partitioned by {parts.name!r} but no partition was given",
-                    field=where, fix="run it for one partition key (or a range of time-window keys)")
+            Problem(
+                f"asset {asset.key!r} is partitioned by {parts.name!r} but no partition was given",
+                field=where,
+                fix="run it for one partition key (or a range of time-window keys)",
+            )
         )
     if last_partition_key not in (None, partition_key) and not isinstance(parts, TimeWindowPartitions):
         raise RuntimeFailure(
-            Problem(f"a ranged run of {asset.key!r} needs time-window partitions", field=where,
-                    found=f"{partition_key}...{last_partition_key}", fix="run each partition on its own")
+            Problem(
+                f"a ranged run of {asset.key!r} needs time-window partitions",
+                field=where,
+                found=f"{partition_key}...{last_partition_key}",
+                fix="run each partition on its own",
+            )
         )
     try:
         variables = partition_vars(parts, partition_key, last_partition_key)
         window = _window(parts, partition_key, last_partition_key)
     except KeyError as exc:
         raise RuntimeFailure(
-            Problem(f"{exc.args[0]}", field=where, found=partition_key,
-                    fix="pass a key listed by the engine for this partition set")
+            Problem(
+                f"{exc.args[0]}",
+                field=where,
+                found=partition_key,
+                fix="pass a key listed by the engine for this partition set",
+            )
         ) from None
     return AssetContext(
         key=asset.key,
@@ -247,8 +264,9 @@ def with_partition_columns(
         assert time_parts is not None
         start = window[1]
         value: date | datetime = start if time_parts.cadence == "hourly" else start.date()
-        arrow_type = pa.timestamp("us", tz=time_parts.timezone) if isinstance(value, datetime) else pa.date32()
-        data = data.append_column(pa.field(window[0], arrow_type), pa.array([value] * data.num_rows, arrow_type))
+        arrow_type = pa.timestamp("us", tz="UTC") if isinstance(value, datetime) else pa.date32()
+        column = pa.array([value] * data.num_rows, arrow_type)
+        data = data.append_column(pa.field(window[0], arrow_type), column)
     for column, key in (values or {}).items():
         if column not in data.column_names:
             data = data.append_column(column, pa.array([key] * data.num_rows, pa.string()))

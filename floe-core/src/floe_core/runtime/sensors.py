@@ -80,8 +80,12 @@ def sql_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
         if is_lock_error(exc):
             return False
         raise RuntimeFailure(
-            Problem(f"sensor {sensor.name!r} cannot open the DuckDB file ({exc})", file=str(path),
-                    field="plugins.compute.path", fix="check the file is a DuckDB database")
+            Problem(
+                f"sensor {sensor.name!r} cannot open the DuckDB file ({exc})",
+                file=str(path),
+                field="plugins.compute.path",
+                fix="check the file is a DuckDB database",
+            )
         ) from None
     try:
         row = con.execute(sensor.sql).fetchone()
@@ -135,6 +139,6 @@ def _read_cursor(sensor: FileSensor, cursor: str | None) -> tuple[int, set[str]]
                 f"the stored cursor of file sensor {sensor.name!r} is not one floe wrote ({exc})",
                 field=f"orchestration.sensors[{sensor.name}]",
                 found=cursor,
-                fix="reset the sensor's cursor in the engine; it will then report every file in the folder once",
+                fix="reset the sensor's cursor in the engine; it then reports every file in the folder once",
             )
         ) from None

@@ -39,7 +39,7 @@ def read_only_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
                 "the DuckDB file does not exist",
                 file=str(path),
                 field="plugins.compute.path",
-                fix="run the dbt assets that create it first, or point plugins.compute.path at the file dbt writes",
+                fix="run the dbt assets that create it first, or point plugins.compute.path at dbt's file",
             )
         )
     try:

@@ -1,0 +1,121 @@
+"""`build_definitions`: compiled artifacts in, one Dagster `Definitions` out.
+
+The whole code location is two lines:
+
+    from floe_dagster_provider import build_definitions
+    defs = build_definitions("path/to/compiled_artifacts.json")
+
+Loading reads one JSON file and builds plain specs: no dbt import, no manifest, no database access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from floe_core.artifacts import CompiledArtifacts, load_artifacts
+
+from floe_dagster_provider import artifacts_registry
+from floe_dagster_provider.assets import build_assets
+from floe_dagster_provider.io_manager import IO_MANAGER_KEY, IcebergIOManager
+from floe_dagster_provider.jobs import build_jobs
+from floe_dagster_provider.partitions import PartitionsDefs
+from floe_dagster_provider.resources import catalog_resource, compute_resource, storage_resource
+from floe_dagster_provider.schedules import build_schedules
+from floe_dagster_provider.sensors import build_sensors
+from floe_dagster_provider.translator import DagsterTranslator
+
+COMPUTE_KEY = "floe_compute"
+CATALOG_KEY = "floe_catalog"
+STORAGE_KEY = "floe_storage"
+
+
+@dataclass
+class DagsterObjects:
+    """Every native object built from one artifacts file, before they are bundled into Definitions."""
+
+    assets: list[Any]
+    jobs: dict[str, Any]
+    schedules: list[dg.ScheduleDefinition]
+    schedule_sensors: list[dg.SensorDefinition]
+    sensors: list[dg.SensorDefinition]
+    resources: dict[str, Any]
+
+
+def build_objects(
+    artifacts: CompiledArtifacts,
+    *,
+    translator: DagsterTranslator | None = None,
+    artifacts_ref: str | None = None,
+) -> DagsterObjects:
+    translator = translator or DagsterTranslator()
+    partitions = PartitionsDefs(artifacts)
+    jobs = build_jobs(artifacts, translator)
+    schedules, schedule_sensors = build_schedules(artifacts, jobs, partitions)
+    return DagsterObjects(
+        assets=build_assets(artifacts, translator, partitions),
+        jobs=jobs,
+        schedules=schedules,
+        schedule_sensors=schedule_sensors,
+        sensors=build_sensors(artifacts, jobs, translator),
+        resources=default_resources(artifacts, artifacts_ref or artifacts_registry.register(artifacts)),
+    )
+
+
+def default_resources(artifacts: CompiledArtifacts, artifacts_ref: str) -> dict[str, Any]:
+    catalog = catalog_resource(artifacts)
+    storage = storage_resource(artifacts)
+    return {
+        COMPUTE_KEY: compute_resource(artifacts),
+        CATALOG_KEY: catalog,
+        STORAGE_KEY: storage,
+        IO_MANAGER_KEY: IcebergIOManager(artifacts_ref=artifacts_ref, catalog=catalog, storage=storage),
+    }
+
+
+def definitions_from_artifacts(
+    artifacts: CompiledArtifacts,
+    *,
+    translator: DagsterTranslator | None = None,
+    resources: Mapping[str, Any] | None = None,
+    executor: Any = None,
+    artifacts_ref: str | None = None,
+) -> dg.Definitions:
+    from floe_dagster_provider.plugin import DagsterOrchestratorPlugin
+
+    DagsterOrchestratorPlugin().check_supported(artifacts)
+    objects = build_objects(artifacts, translator=translator, artifacts_ref=artifacts_ref)
+    return dg.Definitions(
+        assets=objects.assets,
+        jobs=list(objects.jobs.values()),
+        schedules=objects.schedules,
+        sensors=[*objects.schedule_sensors, *objects.sensors],
+        resources={**objects.resources, **(resources or {})},
+        # One process per run: dbt is imported and the project parsed once per run rather than once per
+        # step, and the steps never contend for DuckDB's single-writer lock. Pass `executor=` to change it.
+        executor=executor or dg.in_process_executor,
+    )
+
+
+def build_definitions(
+    path: str | Path,
+    *,
+    translator: DagsterTranslator | None = None,
+    resources: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> dg.Definitions:
+    """A `Definitions` with every asset, check, job, schedule and sensor of the compiled artifacts at `path`.
+
+    `translator` customises asset keys, groups, owners, tags, metadata and descriptions; `resources`
+    replaces any of the default resources (`floe_compute`, `floe_catalog`, `floe_storage`,
+    `floe_iceberg_io_manager`). An invalid or incompatible artifacts file raises `ArtifactsError` naming
+    the file, the field and the fix; features this Dagster version cannot run raise `CompatibilityError`.
+    """
+    artifacts = load_artifacts(path)
+    ref = artifacts_registry.register(artifacts, path)
+    return definitions_from_artifacts(
+        artifacts, translator=translator, resources=resources, executor=executor, artifacts_ref=ref
+    )

@@ -1,0 +1,85 @@
+"""Running a job in this process on Dagster's own executor, and re-running what a failed run left undone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import dagster as dg
+from floe_core.artifacts import CompiledArtifacts
+from floe_core.errors import InputError, Problem
+from floe_core.planning import rerun_selection, split_partition_label
+from floe_core.plugin import RunRecord
+
+from floe_dagster_provider import _compat
+from floe_dagster_provider.jobs import JOB_TAG
+from floe_dagster_provider.translator import DagsterTranslator
+
+
+def job_definition(defs: dg.Definitions, job: str) -> dg.JobDefinition:
+    return _compat.resolve_job(defs, job)
+
+
+def check_job(artifacts: CompiledArtifacts, job: str, partition: str | None) -> None:
+    """A clear error for an unknown job, or a partition that does not fit the job."""
+    found = artifacts.jobs_by_name.get(job)
+    if found is None:
+        raise InputError(
+            Problem(f"no job named {job!r}", field="job", found=job,
+                    expected=", ".join(sorted(artifacts.jobs_by_name)), fix="run a job the artifacts define")
+        )
+    if found.partitions is not None and partition is None:
+        raise InputError(
+            Problem(f"job {job!r} is partitioned by {found.partitions!r}; a run needs a partition key",
+                    field="partition", fix="pass a partition key (or `first...last` for a ranged run)")
+        )
+    if found.partitions is None and partition is not None:
+        raise InputError(
+            Problem(f"job {job!r} is not partitioned", field="partition", found=partition,
+                    fix="run it without a partition")
+        )
+
+
+def rerun_keys(artifacts: CompiledArtifacts, job: str, parent: RunRecord) -> list[dg.AssetKey]:
+    keys = rerun_selection(artifacts, job, parent)
+    if not keys:
+        raise InputError(
+            Problem(
+                f"run {parent.run_id} of job {parent.job!r} left nothing undone to re-run",
+                field="rerun_of",
+                found=parent.status,
+                fix="run the job again without rerun_of",
+            )
+        )
+    translator = DagsterTranslator()
+    return [translator.get_asset_key(k) for k in keys]
+
+
+def execute(
+    job_def: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    partition: str | None,
+    *,
+    tags: Mapping[str, str] | None = None,
+    selection: Sequence[dg.AssetKey] | None = None,
+) -> str:
+    """Run `job_def` in-process on `instance` and return the run id; failures are recorded, not raised.
+
+    `partition` is a key, or `first...last` for a ranged run (Dagster's range tags, as its backfills set).
+    """
+    run_tags = {JOB_TAG: job_def.name, **(tags or {})}
+    partition_key = None
+    if partition is not None:
+        first, last = split_partition_label(partition)
+        if last is None or last == first:
+            partition_key = first
+        else:
+            run_tags[_compat.RANGE_START_TAG] = first
+            run_tags[_compat.RANGE_END_TAG] = last
+    result = job_def.execute_in_process(
+        instance=instance,
+        partition_key=partition_key,
+        tags=run_tags,
+        raise_on_error=False,
+        asset_selection=list(selection) if selection is not None else None,
+    )
+    return str(result.run_id)

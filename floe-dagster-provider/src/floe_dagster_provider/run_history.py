@@ -1,0 +1,191 @@
+"""Dagster runs as floe's engine-neutral `RunRecord`s, read from the instance's run and event storage.
+
+Per-asset outcomes come from the run's events: an asset is `materialized` when it has a materialization;
+otherwise, of the assets the run planned, those of a failed step are `failed` (a dbt step says in its
+failure which of its assets failed and which dbt skipped) and the rest are `skipped`. `attempts` counts the
+times the asset's step started, so a step retried once reports 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from floe_core.planning import RANGE_SEPARATOR
+from floe_core.plugin import AssetOutcome, CheckStatus, RunFilter, RunRecord, RunStatus
+
+from floe_dagster_provider import _compat
+from floe_dagster_provider.dbt_assets import OUTCOMES_METADATA_KEY
+
+ENGINE = "dagster"
+BACKFILL_TAG = "floe/backfill"
+
+_STATUS: dict[str, RunStatus] = {
+    "QUEUED": "queued",
+    "NOT_STARTED": "queued",
+    "MANAGED": "queued",
+    "STARTING": "running",
+    "STARTED": "running",
+    "SUSPENDED": "running",
+    "SUCCESS": "success",
+    "FAILURE": "failure",
+    "CANCELING": "canceled",
+    "CANCELED": "canceled",
+}
+
+_EVENT_TYPES = (
+    "ASSET_MATERIALIZATION_PLANNED",
+    "ASSET_MATERIALIZATION",
+    "ASSET_CHECK_EVALUATION_PLANNED",
+    "ASSET_CHECK_EVALUATION",
+    "STEP_START",
+    "STEP_FAILURE",
+)
+
+
+def open_instance(instance_dir: Path | None) -> dg.DagsterInstance:
+    """The instance runs are recorded in.
+
+    An explicit `instance_dir` wins over DAGSTER_HOME, so a test or a tool pointed at a folder never
+    writes into the developer's own instance; without either, an ephemeral in-memory instance.
+    """
+    if instance_dir is not None:
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        return dg.DagsterInstance.from_config(str(instance_dir))
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_records(instance: dg.DagsterInstance, run_filter: RunFilter | None = None) -> list[RunRecord]:
+    run_filter = run_filter or RunFilter()
+    tags: dict[str, str] = {}
+    if run_filter.backfill_id is not None:
+        tags[BACKFILL_TAG] = run_filter.backfill_id
+    statuses = [getattr(dg.DagsterRunStatus, name) for name, s in _STATUS.items()
+                if s in run_filter.statuses and hasattr(dg.DagsterRunStatus, name)]
+    filters = dg.RunsFilter(
+        job_name=run_filter.job,
+        statuses=statuses or None,
+        tags=tags or None,
+        created_after=run_filter.since,
+    )
+    # A ranged run covers a partition without carrying it as a tag, so the partition filter runs here.
+    limit = None if run_filter.partition is not None else run_filter.limit
+    found = []
+    for record in instance.get_run_records(filters=filters, limit=limit):
+        converted = to_run_record(instance, record)
+        if run_filter.matches(converted):
+            found.append(converted)
+            if len(found) == run_filter.limit:
+                break
+    return found
+
+
+def get_run_record(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
+    records = instance.get_run_records(dg.RunsFilter(run_ids=[run_id]), limit=1)
+    if not records:
+        raise LookupError(f"no run {run_id!r} in the Dagster instance")
+    return to_run_record(instance, records[0])
+
+
+def to_run_record(instance: dg.DagsterInstance, record: Any) -> RunRecord:
+    run = record.dagster_run
+    tags = run.tags
+    assets, checks = outcomes(instance, run.run_id)
+    return RunRecord(
+        run_id=run.run_id,
+        engine=ENGINE,
+        job=run.job_name,
+        status=_STATUS.get(run.status.name, "running"),
+        started_at=_time(record.start_time),
+        ended_at=_time(record.end_time),
+        partition=partition_of(tags),
+        assets=assets,
+        checks=checks,
+        backfill_id=tags.get(BACKFILL_TAG) or tags.get(_compat.BACKFILL_TAG),
+    )
+
+
+def partition_of(tags: dict[str, str]) -> str | None:
+    if _compat.PARTITION_TAG in tags:
+        return tags[_compat.PARTITION_TAG]
+    start, end = tags.get(_compat.RANGE_START_TAG), tags.get(_compat.RANGE_END_TAG)
+    if start is not None and end is not None:
+        return start if start == end else f"{start}{RANGE_SEPARATOR}{end}"
+    return None
+
+
+def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, AssetOutcome], dict[str, CheckStatus]]:
+    planned: dict[str, str | None] = {}
+    materialized: set[str] = set()
+    starts: Counter[str] = Counter()
+    failed_steps: dict[str, dict[str, list[str]] | None] = {}
+    planned_checks: set[str] = set()
+    evaluated: dict[str, CheckStatus] = {}
+    for entry in instance.all_logs(run_id, of_type=_compat.event_types(*_EVENT_TYPES)):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        kind = event.event_type_value
+        data = event.event_specific_data
+        if kind == "ASSET_MATERIALIZATION_PLANNED":
+            planned[_key(data.asset_key)] = event.step_key
+        elif kind == "ASSET_MATERIALIZATION":
+            materialized.add(_key(event.asset_key))
+        elif kind == "STEP_START" and event.step_key:
+            starts[event.step_key] += 1
+        elif kind == "STEP_FAILURE" and event.step_key:
+            failed_steps[event.step_key] = _floe_outcomes(data)
+        elif kind == "ASSET_CHECK_EVALUATION_PLANNED":
+            planned_checks.add(data.asset_check_key.name)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluated[data.check_name] = _check_status(data)
+    assets: dict[str, AssetOutcome] = {}
+    for key, step in planned.items():
+        attempts = starts.get(step or "", 0)
+        if key in materialized:
+            status = "materialized"
+        elif step in failed_steps:
+            reported = failed_steps[step]
+            status = "skipped" if reported is not None and key in reported.get("skipped", []) else "failed"
+        else:
+            status = "skipped"
+        assets[key] = AssetOutcome(status=status, attempts=attempts)
+    for key in materialized - set(planned):
+        assets[key] = AssetOutcome(status="materialized", attempts=1)
+    checks: dict[str, CheckStatus] = {name: "skipped" for name in planned_checks}
+    checks.update(evaluated)
+    return assets, checks
+
+
+def _floe_outcomes(data: Any) -> dict[str, list[str]] | None:
+    user_failure = getattr(data, "user_failure_data", None)
+    metadata = getattr(user_failure, "metadata", None) or {}
+    value = metadata.get(OUTCOMES_METADATA_KEY)
+    if value is None:
+        return None
+    try:
+        parsed: dict[str, list[str]] = json.loads(getattr(value, "value", value))
+    except (TypeError, ValueError):
+        return None
+    return parsed
+
+
+def _check_status(evaluation: Any) -> CheckStatus:
+    if evaluation.passed:
+        return "passed"
+    return "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+
+
+def _key(asset_key: dg.AssetKey) -> str:
+    return "/".join(asset_key.path)
+
+
+def _time(timestamp: float | None) -> datetime | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, tz=timezone.utc)

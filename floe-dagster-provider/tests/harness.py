@@ -1,0 +1,133 @@
+"""`DagsterHarness`: the contract suite's view of Dagster, read back through Dagster's own API.
+
+Structure comes from the resolved repository (its asset graph, check specs, job selections, partitions
+definitions); schedule ticks from Dagster's own cron iteration in the schedule's execution timezone; sensor
+ticks from `evaluate_tick` on a `build_sensor_context` over the same instance the runs were recorded in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
+from floe_core import CompiledArtifacts
+
+from floe_dagster_provider import DagsterOrchestratorPlugin, _compat
+from floe_dagster_provider.schedules import AFTER_JOBS_METADATA_KEY
+
+
+def floe_key(key: dg.AssetKey) -> str:
+    return "/".join(key.path)
+
+
+def dagster_cron_ticks(cron: str, timezone: str, after: datetime, count: int) -> list[datetime]:
+    """The next `count` ticks strictly after `after`, as Dagster's scheduler daemon computes them.
+
+    Dagster has no public "next ticks" API; its daemon iterates `cron_string_iterator`, which has lived in
+    `dagster._utils.schedules` throughout 1.9-1.13. The harness is test code, so it may reach for it.
+    """
+    from dagster._utils.schedules import cron_string_iterator
+
+    ticks = []
+    for tick in cron_string_iterator(after.timestamp(), cron, timezone):
+        if tick.timestamp() > after.timestamp():
+            ticks.append(tick)
+        if len(ticks) == count:
+            break
+    return ticks
+
+
+class DagsterHarness(ProviderHarness):
+    engine = "dagster"
+
+    def setup(self, artifacts: CompiledArtifacts, home: Path) -> None:
+        self._artifacts = artifacts
+        self._plugin = DagsterOrchestratorPlugin({"instance_dir": home / "dagster_home"})
+        self.defs = self._plugin.definitions(artifacts)
+        self.repository = _compat.repository(self.defs)
+
+    def plugin(self) -> DagsterOrchestratorPlugin:
+        return self._plugin
+
+    @property
+    def artifacts(self) -> CompiledArtifacts:
+        return self._artifacts
+
+    # -- structure ------------------------------------------------------------------------------------------
+
+    @property
+    def asset_graph(self) -> Any:
+        return self.repository.asset_graph
+
+    def asset_keys(self) -> set[str]:
+        return {floe_key(k) for k in self.asset_graph.get_all_asset_keys()}
+
+    def edges(self) -> set[tuple[str, str]]:
+        graph = self.asset_graph
+        return {
+            (floe_key(parent), floe_key(key))
+            for key in graph.get_all_asset_keys()
+            for parent in graph.get(key).parent_keys
+        }
+
+    def checks(self) -> dict[str, CheckView]:
+        graph = self.asset_graph
+        views = {}
+        for check_key in graph.asset_check_keys:
+            spec = graph.get_check_spec(check_key)
+            views[check_key.name] = CheckView(asset=floe_key(check_key.asset_key), blocking=spec.blocking)
+        return views
+
+    def job_assets(self) -> dict[str, set[str]]:
+        graph = self.asset_graph
+        return {
+            job.name: {floe_key(k) for k in job.selection.resolve(graph)}
+            for job in self.defs.jobs or []
+        }
+
+    def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
+        found = self.repository.get_schedule_def(schedule)
+        return dagster_cron_ticks(found.cron_schedule, found.execution_timezone or "UTC", after, count)
+
+    def schedule_after_jobs(self, schedule: str) -> set[str]:
+        sensor = self.repository.get_sensor_def(schedule)
+        assert isinstance(sensor, dg.RunStatusSensorDefinition), f"{schedule} is not wired as a run-status sensor"
+        return set(sensor.metadata[AFTER_JOBS_METADATA_KEY].value)
+
+    def partition_keys(self, asset: str) -> list[str]:
+        node = self.asset_graph.get(dg.AssetKey(asset.split("/")))
+        partitions_def = node.partitions_def
+        return [] if partitions_def is None else list(partitions_def.get_partition_keys())
+
+    def _floe_sensors(self) -> list[dg.SensorDefinition]:
+        # Schedules that wait on other jobs are run-status sensors in Dagster, but schedules in floe.
+        return [s for s in self.repository.sensor_defs if AFTER_JOBS_METADATA_KEY not in s.metadata]
+
+    def sensor_jobs(self) -> dict[str, str]:
+        return {s.name: s.job_name for s in self._floe_sensors()}
+
+    def tick_sensor(self, sensor: str, cursor: str | None = None) -> SensorTick:
+        found = self.repository.get_sensor_def(sensor)
+        context = dg.build_sensor_context(
+            instance=self._plugin.instance,
+            cursor=cursor,
+            definitions=self.defs,
+            sensor_name=sensor,
+            resources=self.defs.resources,
+        )
+        data = _compat.sensor_tick(found, context)
+        requests = tuple(
+            RunRequestView(
+                job=request.job_name or found.job_name,
+                partition=request.partition_key,
+                tags={k: str(v) for k, v in request.tags.items()},
+            )
+            for request in data.run_requests or []
+        )
+        return SensorTick(run_requests=requests, cursor=data.cursor, skip_reason=data.skip_message)
+
+    def teardown(self) -> None:
+        self._plugin.instance.dispose()
