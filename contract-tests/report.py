@@ -33,7 +33,7 @@ def main() -> int:
             name = f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}"
             results.setdefault(name, {})[env] = _outcome(case)
     counts = {"pass": 0, "FAIL": 0, "skip": 0}
-    lines = ["# Test matrix", "", f"{len(results)} tests × {len(envs)} environments. Cells: pass, skip with its "
+    lines = ["# Test matrix", "", f"{len(results)} tests x {len(envs)} environments. Cells: pass, skip with its "
              "reason, FAIL; blank = not collected in that environment.", "",
              "| test | " + " | ".join(envs) + " |", "|---|" + "---|" * len(envs)]
     for name in sorted(results):

@@ -37,4 +37,4 @@ def regional_orders(context: Any) -> list[dict[str, Any]]:
 def export_requested() -> bool:
     """Fires while the file named by JAFFLE_EXPORT_FLAG exists (the sensor ships disabled)."""
     flag = os.environ.get("JAFFLE_EXPORT_FLAG")
-    return bool(flag) and Path(flag).exists()
+    return flag is not None and Path(flag).exists()

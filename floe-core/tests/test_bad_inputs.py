@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from core_paths import DEMO, DEMO_MANIFEST
-
 from floe_core.cli import main
 
 CORPUS = Path(__file__).parent / "bad_inputs"

@@ -4,12 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-
+from core_paths import DEMO_MANIFEST, MANIFESTS, MINIMAL_SPEC
 from floe_core import compile_project, load_artifacts, write_artifacts
 from floe_core.artifacts import dump_artifacts
 from floe_core.compiler.orchestration import DEFAULT_JOB
-
-from core_paths import DEMO_MANIFEST, MANIFESTS, MINIMAL_SPEC
 
 DEMO_MANIFESTS = sorted(p for p in MANIFESTS.glob("dbt-*-v*.json") if "versions" not in p.name)
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timezone
 
 import pytest
-
 from floe_core.cron import CronSyntaxError, fire_times, is_valid_timezone, parse_cron
 
 
@@ -36,7 +36,7 @@ def test_fire_times_follow_the_wall_clock_of_the_timezone(cron: str, tz: str, af
 def test_an_hourly_cron_keeps_firing_every_real_hour_through_the_fall_back_hour() -> None:
     times = fire_times("0 * * * *", "Europe/Amsterdam", datetime(2024, 10, 26, 23, 30, tzinfo=timezone.utc), 4)
     utc = [t.astimezone(timezone.utc) for t in times]
-    gaps = {(b - a).total_seconds() for a, b in zip(utc, utc[1:])}
+    gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(utc)}
     assert gaps == {3600.0}
 
 

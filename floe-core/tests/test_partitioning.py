@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
 from floe_core.artifacts import MultiPartitions, PartitionDimension, StaticPartitions, TimeWindowPartitions
 from floe_core.partitioning import partition_keys, partition_vars, time_window
 

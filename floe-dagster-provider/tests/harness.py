@@ -111,14 +111,14 @@ class DagsterHarness(ProviderHarness):
 
     def tick_sensor(self, sensor: str, cursor: str | None = None) -> SensorTick:
         found = self.repository.get_sensor_def(sensor)
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self._plugin.instance,
             cursor=cursor,
             definitions=self.defs,
             sensor_name=sensor,
             resources=self.defs.resources,
-        )
-        data = _compat.sensor_tick(found, context)
+        ) as context:
+            data = _compat.sensor_tick(found, context)
         requests = tuple(
             RunRequestView(
                 job=request.job_name or found.job_name,

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-
 from floe_core.features import FEATURES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -20,7 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def clause(number: str) -> Callable[[F], F]:
     """Cite the CONTRACT.md clause a test proves (shown with `pytest -m contract`, used by the report)."""
-    return pytest.mark.contract(number)  # type: ignore[no-any-return]
+    return pytest.mark.contract(number)
 
 
 def requires(*features: str) -> Callable[[F], F]:

@@ -108,5 +108,5 @@ class ProviderHarness(ABC):
     @abstractmethod
     def artifacts(self) -> CompiledArtifacts: ...
 
-    def teardown(self) -> None:
+    def teardown(self) -> None:  # noqa: B027 - optional hook; most harnesses hold nothing to release
         """Release whatever `setup` started."""

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from floe_core import CompiledArtifacts, load_artifacts
 
 from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.scenarios import prepare_project
-from floe_core import CompiledArtifacts, load_artifacts
 
 
 def pytest_configure(config: pytest.Config) -> None:

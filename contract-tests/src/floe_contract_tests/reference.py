@@ -7,7 +7,6 @@ objects" are plain dataclasses; its run history is a JSON-lines file in the inst
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time

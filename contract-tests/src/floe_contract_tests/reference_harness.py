@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
-from floe_contract_tests.reference import ReferenceDefinitions, ReferenceOrchestratorPlugin
 from floe_core import AssetGraph, CompiledArtifacts, RunFilter
 from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
 from floe_core.cron import fire_times
 from floe_core.partitioning import partition_keys
+
+from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
+from floe_contract_tests.reference import ReferenceDefinitions, ReferenceOrchestratorPlugin
 
 
 class ReferenceHarness(ProviderHarness):

@@ -6,16 +6,42 @@ A DAG file needs two lines:
     globals().update(build_dags("/path/to/compiled_artifacts.json"))
 """
 
-from floe_airflow_provider.dags import DagFactory, RenderMode, build_dags
-from floe_airflow_provider.naming import DagNaming
+from __future__ import annotations
 
-__all__ = ["AirflowOrchestratorPlugin", "DagFactory", "DagNaming", "RenderMode", "build_dags"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from floe_airflow_provider.dags import DagFactory, RenderMode, build_dags
+    from floe_airflow_provider.naming import DagNaming
+    from floe_airflow_provider.plugin import AirflowOrchestratorPlugin, AirflowPluginConfig
+
+__all__ = [
+    "AirflowOrchestratorPlugin",
+    "AirflowPluginConfig",
+    "DagFactory",
+    "DagNaming",
+    "RenderMode",
+    "build_dags",
+]
+
+# Imported on first use: the floe plugin registry imports this package to read the plugin's versions,
+# which must not import Airflow (Airflow reads AIRFLOW_HOME once, when it is first imported).
+_LAZY = {
+    "AirflowOrchestratorPlugin": "floe_airflow_provider.plugin",
+    "AirflowPluginConfig": "floe_airflow_provider.plugin",
+    "DagFactory": "floe_airflow_provider.dags",
+    "DagNaming": "floe_airflow_provider.naming",
+    "RenderMode": "floe_airflow_provider.dags",
+    "build_dags": "floe_airflow_provider.dags",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The plugin pulls in run-time machinery (backfills, run history) a DAG file never needs.
-    if name == "AirflowOrchestratorPlugin":
-        from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return AirflowOrchestratorPlugin
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -13,7 +13,7 @@ from floe_core.errors import GraphError, Problem
 class AssetGraph:
     def __init__(self, assets: Sequence[Asset]) -> None:
         self.assets = {a.key: a for a in assets}
-        graph: nx.DiGraph = nx.DiGraph()
+        graph: nx.DiGraph[str] = nx.DiGraph()
         graph.add_nodes_from(sorted(self.assets))
         for asset in assets:
             for dep in asset.deps:
@@ -42,7 +42,7 @@ class AssetGraph:
             path = " -> ".join([*cycle, cycle[0]])
             origins = ", ".join(
                 f"{a} -> {b} ({self.graph.edges[a, b]['origin']})"
-                for a, b in zip(cycle, [*cycle[1:], cycle[0]])
+                for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=False)
             )
             problems.append(
                 Problem(

@@ -170,7 +170,7 @@ def _node(uid: str, node: Mapping[str, Any]) -> DbtNode | None:
         return None
     depends = tuple((node.get("depends_on") or {}).get("nodes") or ())
     tags = tuple(sorted(set(node.get("tags") or ()) | set(config.get("tags") or ())))
-    common = dict(
+    common: dict[str, Any] = dict(
         unique_id=uid,
         resource_type=kind,
         name=node["name"],
@@ -188,11 +188,11 @@ def _node(uid: str, node: Mapping[str, Any]) -> DbtNode | None:
         relation=node.get("relation_name") or _relation(node),
     )
     if kind != "test":
-        return DbtNode(**common)  # type: ignore[arg-type]
+        return DbtNode(**common)
     test_meta = node.get("test_metadata") or {}
     kwargs = test_meta.get("kwargs") or {}
     return DbtNode(
-        **common,  # type: ignore[arg-type]
+        **common,
         severity=str(config.get("severity") or "error").lower(),
         test_name=test_meta.get("name"),
         column=node.get("column_name") or kwargs.get("column_name"),

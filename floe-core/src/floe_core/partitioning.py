@@ -67,7 +67,7 @@ def split_multi_key(parts: MultiPartitions, key: str) -> dict[str, str]:
     values = key.split(MULTI_KEY_SEPARATOR)
     if len(values) != 2:
         raise KeyError(f"{key!r} is not a key of partitions {parts.name!r} (expected 'a{MULTI_KEY_SEPARATOR}b')")
-    return {d.name: v for d, v in zip(parts.dimensions, values)}
+    return {d.name: v for d, v in zip(parts.dimensions, values, strict=False)}
 
 
 def partition_vars(parts: Partitions, key: str, last_key: str | None = None) -> dict[str, str]:

@@ -92,22 +92,43 @@ def _html(artifacts: CompiledArtifacts, keys: list[str], edges: list[tuple[str, 
                      f'<text x="{x + 10}" y="{y + 22}">{html.escape(label)}</text></g>')
     title = html.escape(artifacts.metadata.name)
     legend = " ".join(f'<span style="background:{c}">{k}</span>' for k, c in colors.items())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}: asset graph</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:16px}} .edge{{fill:none;stroke:#64748b;stroke-width:1.3}}
-.node rect{{stroke:#334155}} .node text{{font-size:13px}} .legend span{{padding:2px 6px;margin-right:4px;border:1px solid #ccc}}
-.node.dim{{opacity:.25}} .edge.dim{{opacity:.1}}
-</style></head><body>
-<h1>{title}</h1><p>{len(keys)} assets, {len(edges)} dependencies. Click an asset to highlight its lineage.</p>
-<p class="legend">{legend}</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}">{"".join(parts)}</svg>
-<script>
-const edges=[...document.querySelectorAll('.edge')].map(e=>[e.dataset.from,e.dataset.to,e]);
-function reach(start,dir){{const seen=new Set([start]);let f=[start];while(f.length){{const n=[];for(const [a,b] of edges){{const [s,t]=dir?[a,b]:[b,a];if(f.includes(s)&&!seen.has(t)){{seen.add(t);n.push(t);}}}}f=n;}}return seen;}}
-document.querySelectorAll('.node').forEach(n=>n.addEventListener('click',()=>{{
- const k=n.dataset.key;const keep=new Set([...reach(k,true),...reach(k,false)]);
- document.querySelectorAll('.node').forEach(m=>m.classList.toggle('dim',!keep.has(m.dataset.key)));
- edges.forEach(([a,b,e])=>e.classList.toggle('dim',!(keep.has(a)&&keep.has(b))));}}));
-</script></body></html>
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}: asset graph</title>\n'
+        f"<style>{_CSS}</style></head><body>\n"
+        f"<h1>{title}</h1><p>{len(keys)} assets, {len(edges)} dependencies. "
+        "Click an asset to highlight its lineage.</p>\n"
+        f'<p class="legend">{legend}</p>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}">{"".join(parts)}</svg>\n'
+        f"<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 16px }
+.edge { fill: none; stroke: #64748b; stroke-width: 1.3 }
+.node rect { stroke: #334155 } .node text { font-size: 13px }
+.legend span { padding: 2px 6px; margin-right: 4px; border: 1px solid #ccc }
+.node.dim { opacity: .25 } .edge.dim { opacity: .1 }
+"""
+
+_SCRIPT = """
+const edges = [...document.querySelectorAll('.edge')].map(e => [e.dataset.from, e.dataset.to, e]);
+function reach(start, down) {
+  const seen = new Set([start]);
+  let frontier = [start];
+  while (frontier.length) {
+    const next = [];
+    for (const [a, b] of edges) {
+      const [s, t] = down ? [a, b] : [b, a];
+      if (frontier.includes(s) && !seen.has(t)) { seen.add(t); next.push(t); }
+    }
+    frontier = next;
+  }
+  return seen;
+}
+document.querySelectorAll('.node').forEach(n => n.addEventListener('click', () => {
+  const keep = new Set([...reach(n.dataset.key, true), ...reach(n.dataset.key, false)]);
+  document.querySelectorAll('.node').forEach(m => m.classList.toggle('dim', !keep.has(m.dataset.key)));
+  edges.forEach(([a, b, e]) => e.classList.toggle('dim', !(keep.has(a) && keep.has(b))));
+}));
 """

@@ -15,4 +15,4 @@ def region_totals(context: Any) -> list[dict[str, Any]]:
 def flag_file_exists() -> bool:
     """True while the file named by FLOE_CONTRACT_FLAG exists."""
     flag = os.environ.get("FLOE_CONTRACT_FLAG")
-    return bool(flag) and Path(flag).exists()
+    return flag is not None and Path(flag).exists()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
+
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.scenarios import expected_daily
 from floe_contract_tests.warehouse import execute, query
-from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
 
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"]
 # Days no other contract test runs, so "missing" depends only on this test.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from floe_core import CompiledArtifacts
+
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.scenarios import expected_chain_c, expected_daily
 from floe_contract_tests.warehouse import execute, query
-from floe_core import CompiledArtifacts
 
 
 def _materialized(record) -> set[str]:  # type: ignore[no-untyped-def]

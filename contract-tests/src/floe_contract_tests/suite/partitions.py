@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from floe_contract_tests.capabilities import clause, requires
-from floe_contract_tests.harness import ProviderHarness
 from floe_core import CompiledArtifacts
 from floe_core.partitioning import partition_keys
+
+from floe_contract_tests.capabilities import clause, requires
+from floe_contract_tests.harness import ProviderHarness
 
 
 def _keys(artifacts: CompiledArtifacts, kind: str) -> dict[str, list[str]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from floe_core import CompiledArtifacts
+from floe_core.cron import fire_times
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
-from floe_core import CompiledArtifacts
-from floe_core.cron import fire_times
 
 # Instants just before DST changes: Amsterdam, New York and Sydney, spring and autumn.
 INSTANTS = [

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from floe_core import CompiledArtifacts
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness, SensorTick
 from floe_contract_tests.warehouse import execute
-from floe_core import CompiledArtifacts
 
 
 def _sensor(artifacts: CompiledArtifacts, kind: str):  # type: ignore[no-untyped-def]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from floe_core import AssetGraph, CompiledArtifacts
+
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
-from floe_core import AssetGraph, CompiledArtifacts
 
 
 class StructureContract:

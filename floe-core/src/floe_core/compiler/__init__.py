@@ -9,7 +9,6 @@ from pathlib import Path
 
 import yaml
 
-from floe_core.version import __version__
 from floe_core.artifacts import (
     CatalogSettings,
     CompiledArtifacts,
@@ -33,6 +32,7 @@ from floe_core.errors import FloeError, Problem, SpecError
 from floe_core.graph import AssetGraph
 from floe_core.manifest import read_manifest
 from floe_core.spec import FloeSpec
+from floe_core.version import __version__
 
 DEFAULT_OUTPUT = Path("target") / "compiled_artifacts.json"
 SPEC_FILE = "floe.yaml"

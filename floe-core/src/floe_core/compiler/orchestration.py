@@ -267,7 +267,7 @@ class Resolver:
         return jobs
 
     def _job_partitions(self, keys: Sequence[str], assets: dict[str, Asset], field: str) -> str | None:
-        used = sorted({assets[k].partitions for k in keys if assets[k].partitions})
+        used = sorted({p for k in keys if (p := assets[k].partitions) is not None})
         if len(used) > 1:
             self.problem("a job's assets use different partition sets", field, used,
                          "split the job so each one runs assets of one partition set")

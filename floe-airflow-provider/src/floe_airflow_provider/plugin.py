@@ -1,0 +1,240 @@
+"""The `airflow` floe orchestrator plugin: floe's OrchestratorPlugin ABC, implemented on Airflow 3.
+
+Importing this module does not import Airflow: Airflow reads its home (`AIRFLOW_HOME`) once, when it is
+first imported, so the plugin sets it from `instance_dir` before that happens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Literal
+
+from floe_core.artifacts import CompiledArtifacts
+from floe_core.errors import Problem, RuntimeFailure
+from floe_core.plugin import (
+    BackfillRequest,
+    BackfillResult,
+    Capabilities,
+    OrchestratorPlugin,
+    PluginConfig,
+    RunFilter,
+    RunRecord,
+)
+
+try:
+    _VERSION = version("floe-airflow-provider")
+except PackageNotFoundError:  # running from a source tree
+    _VERSION = "0.0.0"
+
+
+class AirflowPluginConfig(PluginConfig):
+    """`instance_dir` is AIRFLOW_HOME; `dags_folder` defaults to Airflow's configured DAGs folder."""
+
+    dags_folder: Path | None = None
+    mode: Literal["per_model", "build"] = "per_model"
+    migrate_db: bool = False
+
+
+class AirflowOrchestratorPlugin(OrchestratorPlugin):
+    name = "airflow"
+    version = _VERSION
+    config_model = AirflowPluginConfig
+
+    config: AirflowPluginConfig
+
+    # -- what this Airflow can run ------------------------------------------------------------------------
+
+    @property
+    def engine_version(self) -> str:
+        self._airflow_home()
+        from floe_airflow_provider import _compat
+
+        return _compat.AIRFLOW_VERSION_TEXT
+
+    @property
+    def capabilities(self) -> Capabilities:
+        self._airflow_home()
+        from floe_airflow_provider import _compat
+
+        return Capabilities(
+            supports_asset_checks=True,
+            supports_blocking_checks=True,
+            supports_python_assets=_compat.PYTHON_ASSETS_RUNNABLE,
+            supports_external_assets=True,
+            supports_time_window_partitions=True,
+            supports_static_partitions=True,
+            supports_multi_partitions=True,
+            # A run is for one partition (or range); which upstream partitions a model reads is up to its
+            # SQL. Airflow has nothing to enforce a mapping with before 3.2's partition mappers.
+            supports_partition_mappings=False,
+            supports_cron_schedules=True,
+            supports_partitioned_schedules=True,
+            supports_schedule_dependencies=True,
+            supports_file_sensors=True,
+            supports_asset_sensors=True,
+            supports_run_status_sensors=True,
+            supports_sql_sensors=True,
+            supports_custom_sensors=True,
+            supports_backfills=True,
+            supports_ranged_backfills=True,
+            supports_retries=True,
+            supports_run_history=True,
+        )
+
+    # -- native objects -------------------------------------------------------------------------------------
+
+    def generate_assets(self, artifacts: CompiledArtifacts) -> Sequence[Any]:
+        """An Airflow `Asset` per floe asset, as the DAGs' outlets and inlets name them."""
+        self._airflow_home()
+        from floe_airflow_provider.naming import DagNaming
+
+        naming = DagNaming(artifacts.identity.product)
+        return [naming.asset(a.key, a.group) for a in sorted(artifacts.orchestration.assets, key=lambda a: a.key)]
+
+    def generate_schedules(self, artifacts: CompiledArtifacts) -> Sequence[Any]:
+        """Per floe schedule, in name order: its timetable, or the Asset condition it waits on."""
+        self._airflow_home()
+        from floe_airflow_provider.naming import DagNaming
+        from floe_airflow_provider.timetables import schedule_timetable
+
+        naming = DagNaming(artifacts.identity.product)
+        schedules = sorted(artifacts.orchestration.schedules, key=lambda s: s.name)
+        return [schedule_timetable(s, naming) for s in schedules]
+
+    def generate_sensors(self, artifacts: CompiledArtifacts) -> Sequence[Any]:
+        """Per floe sensor, in name order: the DAG that evaluates it and triggers its job."""
+        dags = self.build(artifacts)
+        from floe_airflow_provider.naming import DagNaming
+
+        naming = DagNaming(artifacts.identity.product)
+        return [dags[naming.sensor_dag_id(s.name)] for s in sorted(artifacts.orchestration.sensors, key=lambda s: s.name)]
+
+    def build(self, artifacts: CompiledArtifacts) -> dict[str, Any]:
+        """Every DAG of the product, keyed by DAG id (after writing its artifacts into the DAGs folder)."""
+        artifacts_file = self.deploy(artifacts)
+        from floe_airflow_provider.dags import build_dags
+
+        return build_dags(artifacts_file, mode=self.config.mode)
+
+    def deploy(self, artifacts: CompiledArtifacts) -> Path:
+        """Write the product's artifacts and DAG factory file into the DAGs folder; returns the artifacts path."""
+        from floe_airflow_provider.deploy import deploy
+
+        return deploy(artifacts, self.dags_folder(), self.config.mode)
+
+    def dags_folder(self) -> Path:
+        self._airflow_home()
+        if self.config.dags_folder is not None:
+            return self.config.dags_folder.resolve()
+        from airflow.configuration import conf
+
+        return Path(conf.get("core", "dags_folder")).resolve()
+
+    # -- running ----------------------------------------------------------------------------------------------
+
+    def run_job(
+        self, artifacts: CompiledArtifacts, job: str, partition: str | None = None, *, rerun_of: str | None = None
+    ) -> RunRecord:
+        """One run of `job`, now, with `dag.test()` (Airflow's in-process executor)."""
+        from floe_airflow_provider import runs
+        from floe_airflow_provider.naming import DagNaming
+        from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
+
+        self._known_job(artifacts, job)
+        self.deploy(artifacts)
+        folder = runs.DagsFolder(self.dags_folder())
+        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
+        conf: dict[str, Any] = {}
+        if partition:
+            first, _, last = partition.partition("...")
+            conf[PARAM_PARTITION] = first
+            if last:
+                conf[PARAM_PARTITION_END] = last
+        done: list[str] = []
+        if rerun_of is not None:
+            previous, done = self._rerun_plan(dag_id, rerun_of)
+            conf = {**(previous or {}), **conf}
+        dag_run = runs.test_run(folder, dag_id, conf or None, mark_success=done)
+        return runs.record_of(artifacts, dag_run, skipped_tasks=done)
+
+    def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:
+        from floe_airflow_provider import backfill, runs
+
+        self._known_job(artifacts, request.job)
+        self.deploy(artifacts)
+        return backfill.launch(artifacts, runs.DagsFolder(self.dags_folder()), request)
+
+    def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
+        from floe_airflow_provider.run_history import history
+
+        return history(self.dags_folder(), run_filter or RunFilter())
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _rerun_plan(self, dag_id: str, run_id: str) -> tuple[dict[str, Any] | None, list[str]]:
+        """The earlier run's conf, and its tasks that succeeded (they are marked done, not run again)."""
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            found = DagRun.find(dag_id=dag_id, run_id=run_id, session=session)
+            if not found:
+                raise RuntimeFailure(
+                    Problem(
+                        f"there is no run {run_id!r} of DAG {dag_id!r} to re-run",
+                        field="rerun_of",
+                        found=run_id,
+                        fix="pass the run_id of an earlier run of this job (see run_history)",
+                    )
+                )
+            previous = found[0]
+            done = sorted(
+                {ti.task_id for ti in previous.get_task_instances(session=session) if str(ti.state) in ("success", "TaskInstanceState.SUCCESS")}
+            )
+            return dict(previous.conf or {}), done
+
+    def _known_job(self, artifacts: CompiledArtifacts, job: str) -> None:
+        if job not in artifacts.jobs_by_name:
+            raise RuntimeFailure(
+                Problem(
+                    f"job {job!r} is not in the artifacts",
+                    field="job",
+                    found=job,
+                    expected=f"one of {sorted(artifacts.jobs_by_name)}",
+                    fix="pass a job name floe.yaml defines",
+                )
+            )
+
+    def _airflow_home(self) -> None:
+        """Point Airflow at `instance_dir` before Airflow is imported; refuse if it already looks elsewhere."""
+        home = self.config.instance_dir
+        if home is None:
+            return
+        home = home.resolve()
+        import sys
+
+        if "airflow" in sys.modules:
+            current = os.environ.get("AIRFLOW_HOME")
+            if current is None or Path(current).resolve() != home:
+                raise RuntimeFailure(
+                    Problem(
+                        "Airflow is already imported with another home directory",
+                        field="instance_dir",
+                        found=current,
+                        expected=str(home),
+                        fix="set AIRFLOW_HOME before importing Airflow, or use one instance_dir per process",
+                    )
+                )
+            return
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["AIRFLOW_HOME"] = str(home)
+        os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+        if self.config.dags_folder is not None:
+            os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(self.config.dags_folder.resolve())
+        if self.config.migrate_db:
+            from airflow.utils.db import upgradedb
+
+            upgradedb()
