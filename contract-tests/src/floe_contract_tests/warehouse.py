@@ -12,7 +12,8 @@ def query(artifacts: CompiledArtifacts, sql: str) -> list[tuple[Any, ...]]:
     import duckdb
 
     with duckdb.connect(str(duckdb_path(artifacts))) as con:
-        return con.execute(sql).fetchall()
+        rows: list[tuple[Any, ...]] = con.execute(sql).fetchall()
+        return rows
 
 
 def execute(artifacts: CompiledArtifacts, sql: str) -> None:

@@ -5,7 +5,13 @@ orchestration. Nothing here imports dbt, pyiceberg, pyarrow or duckdb until a fu
 importing this package from a definitions module or a DAG file costs nothing.
 """
 
-from floe_core.runtime.dbt import clear_manifest_cache, dbt_manifest, run_dbt, selection_keys
+from floe_core.runtime.dbt import (
+    clear_manifest_cache,
+    dbt_manifest,
+    run_dbt,
+    run_dbt_checks,
+    selection_keys,
+)
 from floe_core.runtime.dbt_results import DbtRunResult, NodeResult
 from floe_core.runtime.iceberg import WriteResult, current_snapshot_id, open_catalog, read_table, write_table
 from floe_core.runtime.python_assets import AssetContext, AssetRunResult, run_python_asset
@@ -28,6 +34,7 @@ __all__ = [
     "read_relation",
     "read_table",
     "run_dbt",
+    "run_dbt_checks",
     "run_python_asset",
     "selection_keys",
     "sql_condition",

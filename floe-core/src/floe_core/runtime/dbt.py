@@ -70,6 +70,46 @@ def run_dbt(
     selection = _selection(artifacts, asset_keys)
     if selection == []:
         return DbtRunResult(command=command, success=True, nodes={}, selected=())
+    extra = ["--indirect-selection", "cautious"] if selection is not None else []
+    if full_refresh and command in ("build", "run", "seed"):
+        extra.append("--full-refresh")
+    keys = tuple(selection_keys(artifacts, asset_keys))
+    return _execute(artifacts, command, selection, extra, keys, dbt_vars)
+
+
+def run_dbt_checks(
+    artifacts: CompiledArtifacts, check_names: Sequence[str], *, dbt_vars: Mapping[str, str] | None = None
+) -> DbtRunResult:
+    """Run exactly the named checks (`dbt test`), and no other test, without building any model.
+
+    For a check that reads several models, run after all of them were built (each by its own task).
+    """
+    by_name = {check.name: check for check in artifacts.orchestration.checks}
+    unknown = [name for name in check_names if name not in by_name]
+    if unknown:
+        raise RuntimeFailure(
+            Problem(
+                "checks are not in the compiled artifacts",
+                field="orchestration.checks",
+                found=unknown,
+                fix="re-run `floe compile` so the artifacts match the project, or pass names they hold",
+            )
+        )
+    if not check_names:
+        return DbtRunResult(command="test", success=True, nodes={})
+    selectors = [by_name[name].selector for name in dict.fromkeys(check_names)]
+    # `empty`: the selectors name tests, and no test other than those may run.
+    return _execute(artifacts, "test", selectors, ["--indirect-selection", "empty"], (), dbt_vars)
+
+
+def _execute(
+    artifacts: CompiledArtifacts,
+    command: DbtCommand,
+    selection: list[str] | None,
+    extra: list[str],
+    keys: tuple[str, ...],
+    dbt_vars: Mapping[str, str] | None,
+) -> DbtRunResult:
     _check_project(artifacts)
     with _lock:
         started = time.perf_counter()
@@ -79,11 +119,10 @@ def run_dbt(
         args = [command, *_common_args(artifacts, run_dir, target_dir=run_dir)]
         args += ["--threads", str(artifacts.plugins.compute.threads)]
         if selection is not None:
-            args += ["--select", *selection, "--indirect-selection", "cautious"]
+            args += ["--select", *selection]
+        args += extra
         if dbt_vars:
             args += ["--vars", json.dumps(dict(dbt_vars))]
-        if full_refresh and command in ("build", "run", "seed"):
-            args.append("--full-refresh")
         outcome = _invoke(artifacts, args, manifest)
         elapsed = time.perf_counter() - started
     result = outcome.result
@@ -93,7 +132,6 @@ def run_dbt(
     lock_errors = [n.message for n in nodes.values() if n.message and is_lock_error(n.message)]
     if lock_errors:
         raise _lock_failure(artifacts, command, lock_errors[0])
-    keys = tuple(selection_keys(artifacts, asset_keys))
     return DbtRunResult(
         command=command,
         success=bool(outcome.success),
