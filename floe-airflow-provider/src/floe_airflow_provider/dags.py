@@ -194,7 +194,9 @@ class DagFactory:
             doc_md=asset.description or None,
             **self.get_retry_args(self.get_retry(job, asset)),
         )
-        kwargs = {"artifacts_file": self.artifacts_file, "job": job.name, "key": asset.key}
+        kwargs: dict[str, Any] = {"artifacts_file": self.artifacts_file, "job": job.name, "key": asset.key}
+        if asset.is_dbt:
+            kwargs["checks"] = self._check_args(c for c in self.artifacts.checks_by_asset.get(asset.key, ()) if len(c.reads) < 2)
         if keys_arg is not None and asset.partitions is not None:
             return decorated.partial(**kwargs).expand(partition=keys_arg).operator
         return decorated(**kwargs).operator
@@ -212,7 +214,7 @@ class DagFactory:
                 task_group=groups[self.artifacts.assets_by_key[check.asset].group],
                 doc_md=check.description or None,
             )
-            kwargs = {"artifacts_file": self.artifacts_file, "job": job.name, "checks": [check.name]}
+            kwargs = {"artifacts_file": self.artifacts_file, "job": job.name, "checks": self._check_args([check])}
             if keys_arg is not None and self.artifacts.assets_by_key[check.asset].partitions is not None:
                 op = decorated.partial(**kwargs).expand(partition=keys_arg).operator
             else:
@@ -315,6 +317,10 @@ class DagFactory:
             if s.kind == "run_status" and s.status == "failure"
         }
 
+    def _check_args(self, checks: Iterable[Any]) -> dict[str, dict[str, str]]:
+        """The dbt tests a task answers for, as task arguments: visible in the UI, checked after dbt ran."""
+        return {c.name: {"asset": c.asset, "severity": c.severity} for c in sorted(checks, key=lambda c: c.name)}
+
     def _group_of(self, key: str) -> str:
         asset = self.artifacts.assets_by_key.get(key)
         return asset.group if asset is not None else "asset"
@@ -332,10 +338,6 @@ class DagFactory:
                     fix="pass mode='per_model' or mode='build', and job_modes only for jobs the artifacts define",
                 )
             )
-
-
-class _NoGroup:
-    """Stands for "no task group" where a TaskGroup is expected."""
 
 
 _NO_GROUP: Any = None

@@ -64,7 +64,13 @@ def resolve_partitions(artifacts_file: str, job: str) -> list[dict[str, str]]:
     return [p.as_xcom() for p in partitions.resolve(artifacts, _job(artifacts, job), context)]
 
 
-def build_dbt_asset(artifacts_file: str, job: str, key: str, partition: Mapping[str, str] | None = None) -> dict[str, Any]:
+def build_dbt_asset(
+    artifacts_file: str,
+    job: str,
+    key: str,
+    checks: Mapping[str, Mapping[str, str]] | None = None,
+    partition: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Build one dbt model, seed or snapshot with its single-model tests (`dbt build`): a failing
     error-severity test fails the task and so blocks everything downstream; a warn-severity one does not."""
     from floe_core.runtime import run_dbt
@@ -80,15 +86,23 @@ def build_dbt_asset(artifacts_file: str, job: str, key: str, partition: Mapping[
         SUMMARY_PARTITION: part.key if part else None,
     }
     _record_outlet_extra(context, _event_extra(key, part, result))
-    if not result.success or status == "failed":
+    blocking_failed = _blocking_failures(checks or {}, summary[SUMMARY_CHECKS])
+    if not result.success or status == "failed" or blocking_failed:
         _push_summary(context, summary)
         result.raise_on_failure()
-        raise _failed(f"dbt build of {key!r} did not succeed", result)
+        raise _failed(f"dbt build of {key!r} did not succeed (failed tests: {blocking_failed})", result)
     return summary
 
 
+def _blocking_failures(expected: Mapping[str, Mapping[str, str]], statuses: Mapping[str, str]) -> list[str]:
+    return sorted(n for n, spec in expected.items() if spec.get("severity") == "error" and statuses.get(n) == "failed")
+
+
 def run_dbt_checks(
-    artifacts_file: str, job: str, checks: Sequence[str], partition: Mapping[str, str] | None = None
+    artifacts_file: str,
+    job: str,
+    checks: Mapping[str, Mapping[str, str]],
+    partition: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run tests that read several models, after all of them were built in this run."""
     from floe_core import runtime
@@ -107,7 +121,7 @@ def run_dbt_checks(
         result = runtime.run_dbt(artifacts, "test", reads, dbt_vars=dbt_vars)
     statuses = {name: result.check_status(name) or "skipped" for name in sorted(checks)}
     summary = {SUMMARY_ASSETS: {}, SUMMARY_CHECKS: statuses, SUMMARY_PARTITION: part.key if part else None}
-    blocking_failed = [n for n, s in statuses.items() if s == "failed" and by_name[n].blocking]
+    blocking_failed = _blocking_failures(checks, statuses)
     if blocking_failed:
         _push_summary(context, summary)
         raise RuntimeFailure(

@@ -56,9 +56,7 @@ CHECKS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def dbt_asset(
-    name: str, kind: str = "dbt_model", deps: tuple[str, ...] = (), materialization: str = "table"
-) -> Asset:
+def dbt_asset(name: str, kind: str = "dbt_model", deps: tuple[str, ...] = (), materialization: str = "table") -> Asset:
     resource = "seed" if kind == "dbt_seed" else "model"
     return Asset(
         key=name,
@@ -69,7 +67,7 @@ def dbt_asset(
             unique_id=f"{resource}.{PACKAGE}.{name}",
             name=name,
             package=PACKAGE,
-            selector=f"{PACKAGE}.{name}",
+            selector=f"fqn:{PACKAGE}.{name}",
             path=f"{name}.sql",
             relation=f'"rt"."main"."{name}"',
         ),
@@ -106,9 +104,7 @@ ASSETS: tuple[Asset, ...] = (
     python_asset("missing_module", "no_such_module:run"),
 )
 
-DAILY = TimeWindowPartitions(
-    name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4)
-)
+DAILY = TimeWindowPartitions(name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4))
 REGIONS = StaticPartitions(name="regions", keys=("eu", "us"))
 PARTITIONS = (
     DAILY,
@@ -176,7 +172,7 @@ def checks_from_manifest(manifest: Any) -> tuple[Check, ...]:
             kind=kind,  # type: ignore[arg-type]
             severity=severity,  # type: ignore[arg-type]
             unique_id=by_name[name].unique_id,
-            selector=f"{PACKAGE}.{name}",
+            selector="fqn:" + ".".join(by_name[name].fqn),
             reads=reads,
         )
         for name, asset, kind, severity, reads in CHECKS
@@ -194,9 +190,7 @@ time.sleep(120)
 @contextmanager
 def write_lock_held_elsewhere(path: Path) -> Iterator[None]:
     """Another process holds DuckDB's write lock on `path`, as a running dbt job in another task would."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_WRITE_LOCK, str(path)], stdout=subprocess.PIPE, text=True
-    )
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_WRITE_LOCK, str(path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "ready"
@@ -209,9 +203,7 @@ def write_lock_held_elsewhere(path: Path) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     destination = tmp_path_factory.mktemp("runtime") / "project"
-    shutil.copytree(
-        PROJECT_SOURCE, destination, ignore=shutil.ignore_patterns("target", "logs", "__pycache__")
-    )
+    shutil.copytree(PROJECT_SOURCE, destination, ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
     return destination
 
 

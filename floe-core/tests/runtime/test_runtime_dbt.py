@@ -9,7 +9,7 @@ import pytest
 from conftest import make_artifacts, write_lock_held_elsewhere
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
-from floe_core.runtime import DbtRunResult, read_relation, run_dbt
+from floe_core.runtime import DbtRunResult, read_relation, run_dbt, run_dbt_checks
 from floe_core.runtime.dbt import project_fingerprint
 
 
@@ -43,9 +43,7 @@ def test_built_models_hold_their_rows_in_duckdb(built: DbtRunResult, artifacts: 
     assert [(t["name"], t["order_count"]) for t in totals] == [("Ada", 2), ("Grace", 1), ("Edsger", 1)]
 
 
-def test_each_run_keeps_results_and_logs_in_its_own_folder(
-    built: DbtRunResult, artifacts: CompiledArtifacts
-) -> None:
+def test_each_run_keeps_results_and_logs_in_its_own_folder(built: DbtRunResult, artifacts: CompiledArtifacts) -> None:
     assert built.run_dir is not None
     assert built.run_dir.parent == artifacts.project_dir / "target" / "floe_runs"
     assert (built.run_dir / "run_results.json").is_file()
@@ -53,9 +51,7 @@ def test_each_run_keeps_results_and_logs_in_its_own_folder(
     assert not (Path.cwd() / "logs" / "dbt.log").exists()
 
 
-def test_a_later_invocation_reuses_the_parse_and_is_faster(
-    built: DbtRunResult, artifacts: CompiledArtifacts
-) -> None:
+def test_a_later_invocation_reuses_the_parse_and_is_faster(built: DbtRunResult, artifacts: CompiledArtifacts) -> None:
     started = time.perf_counter()
     again = run_dbt(artifacts, "run", ["customers"])
     took = time.perf_counter() - started
@@ -74,6 +70,19 @@ def test_a_relationships_test_runs_only_when_all_models_it_reads_are_selected(
 
     both = run_dbt(artifacts, "build", ["orders", "customers"])
     assert both.check_status("orders_customer_exists") == "passed"
+
+
+def test_named_checks_run_alone_without_building_models(built: DbtRunResult, artifacts: CompiledArtifacts) -> None:
+    result = run_dbt_checks(artifacts, ["orders_customer_exists", "customer_totals_not_negative"])
+
+    assert result.checks == {"orders_customer_exists": "passed", "customer_totals_not_negative": "passed"}
+    assert {n.split(".")[0] for n in result.nodes} == {"test"}
+    assert result.assets == {}
+
+
+def test_an_unknown_check_name_is_an_error(artifacts: CompiledArtifacts) -> None:
+    with pytest.raises(RuntimeFailure, match="checks are not in the compiled artifacts"):
+        run_dbt_checks(artifacts, ["no_such_check"])
 
 
 def test_a_failing_model_fails_its_asset_and_skips_what_depends_on_it(
@@ -145,9 +154,7 @@ def test_a_dbt_compile_error_surfaces_dbt_s_message(tmp_path: Path) -> None:
         (project / name).write_text((source / name).read_text())
     (project / "models" / "bad.sql").write_text("select * from {{ ref('does_not_exist') }}\n")
     (project / "target").mkdir()
-    with pytest.raises(
-        RuntimeFailure, match=r"(?s)dbt parse failed: Compilation Error.*does_not_exist"
-    ) as info:
+    with pytest.raises(RuntimeFailure, match=r"(?s)dbt parse failed: Compilation Error.*does_not_exist") as info:
         run_dbt(make_artifacts(project), "build", None)
     assert "dbt parse" in (info.value.fix or "")
 

@@ -86,9 +86,7 @@ def test_a_window_and_a_value_together_scope_a_multi_partition(fresh_warehouse: 
             overwrite_values={"region": region},
         )
 
-    got = sorted(
-        (r["day"].day, r["region"], r["value"]) for r in read_table(fresh_warehouse, TABLE).to_pylist()
-    )
+    got = sorted((r["day"].day, r["region"], r["value"]) for r in read_table(fresh_warehouse, TABLE).to_pylist())
     assert got == [(1, "eu", 4), (1, "us", 2), (2, "eu", 3)]
 
 
@@ -149,9 +147,7 @@ def test_reading_a_table_never_written_says_to_materialize_it(fresh_warehouse: C
     assert current_snapshot_id(fresh_warehouse, "analytics.never_written") is None
 
 
-def test_a_rest_catalog_token_comes_from_the_named_variable(
-    project_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_rest_catalog_token_comes_from_the_named_variable(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RT_CATALOG_TOKEN", raising=False)
     catalog = CatalogSettings(kind="rest", uri="http://127.0.0.1:9", token_env="RT_CATALOG_TOKEN")
     with pytest.raises(RuntimeFailure, match="RT_CATALOG_TOKEN is not set") as info:
@@ -210,9 +206,7 @@ def run_writer(project_dir: Path, warehouse: Path, *args: str) -> subprocess.Pop
     )
 
 
-def test_concurrent_writers_of_different_windows_keep_every_row_once(
-    project_dir: Path, tmp_path: Path
-) -> None:
+def test_concurrent_writers_of_different_windows_keep_every_row_once(project_dir: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     artifacts = make_artifacts(project_dir, warehouse=str(warehouse))
     write_table(artifacts, TABLE, day_rows(1, [0]), overwrite_window=window(1))

@@ -11,13 +11,11 @@ import pytest
 from conftest import make_artifacts
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
-from floe_core.runtime import AssetContext, read_table, run_python_asset
+from floe_core.runtime import AssetContext, read_table, run_python_asset, write_asset_rows
 
 
 @pytest.fixture
-def warehouse(
-    built: Any, project_dir: Path, artifacts: CompiledArtifacts, tmp_path: Path
-) -> CompiledArtifacts:
+def warehouse(built: Any, project_dir: Path, artifacts: CompiledArtifacts, tmp_path: Path) -> CompiledArtifacts:
     """The built dbt project, with an Iceberg warehouse of this test's own."""
     return make_artifacts(project_dir, artifacts.orchestration.checks, warehouse=str(tmp_path / "warehouse"))
 
@@ -53,9 +51,7 @@ def test_the_context_carries_the_partition_vars_and_window(warehouse: CompiledAr
     from floe_core.runtime.python_assets import build_context
 
     asset = warehouse.assets_by_key["order_facts"]
-    context = build_context(
-        warehouse, asset, warehouse.asset_partitions("order_facts"), "2024-01-02", "2024-01-03"
-    )
+    context = build_context(warehouse, asset, warehouse.asset_partitions("order_facts"), "2024-01-02", "2024-01-03")
 
     assert context.partition_vars == {
         "floe_partition_key": "2024-01-02",
@@ -112,6 +108,19 @@ def test_an_hourly_partition_records_its_start_as_an_instant(warehouse: Compiled
     assert starts == {datetime(2024, 3, 31, 1, tzinfo=timezone.utc)}
 
 
+def test_an_engine_can_write_returned_rows_for_a_context_it_built(warehouse: CompiledArtifacts) -> None:
+    from floe_core.runtime.python_assets import build_context
+
+    parts = warehouse.asset_partitions("region_sales")
+    context = build_context(warehouse, warehouse.assets_by_key["region_sales"], parts, "us", None)
+    for _ in range(2):
+        written = write_asset_rows(warehouse, context, [{"region": "us", "amount": 5}])
+        assert written is not None
+
+    rows = read_table(warehouse, "analytics.region_sales").to_pylist()
+    assert rows == [{"region": "us", "amount": 5, "floe_partition_key": "us"}]
+
+
 def test_returning_none_writes_nothing(warehouse: CompiledArtifacts) -> None:
     result = run_python_asset(warehouse, "nothing")
     assert (result.rows_written, result.snapshot_id) == (0, None)
@@ -123,9 +132,7 @@ def test_returning_something_that_is_not_rows_is_an_error(warehouse: CompiledArt
 
 
 def test_reading_an_undeclared_upstream_is_an_error(warehouse: CompiledArtifacts) -> None:
-    with pytest.raises(
-        RuntimeFailure, match="reads 'customers', which is not one of its dependencies"
-    ) as info:
+    with pytest.raises(RuntimeFailure, match="reads 'customers', which is not one of its dependencies") as info:
         run_python_asset(warehouse, "reads_undeclared")
     assert "deps" in (info.value.fix or "")
 

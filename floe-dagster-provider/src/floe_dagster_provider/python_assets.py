@@ -43,7 +43,7 @@ def python_asset(
         io_manager_key=IO_MANAGER_KEY,
         op_tags={"floe/runner": "python"},
     )
-    def _python_asset(context: dg.AssetExecutionContext) -> Any:
+    def _python_asset(context: dg.AssetExecutionContext) -> dg.Output[Any]:
         first, last = context_partition_range(context) or (None, None)
         parts = artifacts.asset_partitions(asset.key)
         run_context = floe_python.build_context(

@@ -14,7 +14,7 @@ from floe_core.runtime.dbt import (
 )
 from floe_core.runtime.dbt_results import DbtRunResult, NodeResult
 from floe_core.runtime.iceberg import WriteResult, current_snapshot_id, open_catalog, read_table, write_table
-from floe_core.runtime.python_assets import AssetContext, AssetRunResult, run_python_asset
+from floe_core.runtime.python_assets import AssetContext, AssetRunResult, run_python_asset, write_asset_rows
 from floe_core.runtime.sensors import custom_condition, new_files, sql_condition
 from floe_core.runtime.warehouse import duckdb_path, read_relation
 
@@ -38,5 +38,6 @@ __all__ = [
     "run_python_asset",
     "selection_keys",
     "sql_condition",
+    "write_asset_rows",
     "write_table",
 ]

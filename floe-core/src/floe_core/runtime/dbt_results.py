@@ -95,8 +95,7 @@ class DbtRunResult:
         raise RuntimeFailure(
             [
                 Problem(
-                    f"dbt {self.command}: {node.unique_id} ended with {node.status}: "
-                    f"{node.message or 'no message'}",
+                    f"dbt {self.command}: {node.unique_id} ended with {node.status}: {node.message or 'no message'}",
                     file=str(self.run_dir / "dbt.log") if self.run_dir else None,
                     fix="fix the model or test named here and run the job again",
                 )

@@ -254,9 +254,7 @@ def _storage_props(artifacts: CompiledArtifacts) -> dict[str, str]:
     if storage.access_key_id_env:
         props["s3.access-key-id"] = _env(storage.access_key_id_env, "plugins.storage.access_key_id_env")
     if storage.secret_access_key_env:
-        props["s3.secret-access-key"] = _env(
-            storage.secret_access_key_env, "plugins.storage.secret_access_key_env"
-        )
+        props["s3.secret-access-key"] = _env(storage.secret_access_key_env, "plugins.storage.secret_access_key_env")
     return props
 
 

@@ -183,7 +183,6 @@ def _raise_if_outside(identifier: str, data: pa.Table, column: str, inside: Any,
                 f"partition being written (expected {scope})",
                 field=column,
                 found=f"values from {stats['min']} to {stats['max']}",
-                fix="return only rows of the partition being run; rows outside it would be duplicated by "
-                "every re-run",
+                fix="return only rows of the partition being run; rows outside it would be duplicated by every re-run",
             )
         )

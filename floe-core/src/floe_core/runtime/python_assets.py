@@ -38,6 +38,8 @@ from floe_core.runtime.imports import load_callable, search_paths
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from floe_core.runtime.iceberg import WriteResult
+
 PARTITION_START_COLUMN = VAR_START
 PARTITION_KEY_COLUMN = VAR_KEY
 
@@ -79,8 +81,7 @@ class AssetContext:
                 f"upstream asset {key!r} has no table to read (no dbt relation, no Iceberg table)",
                 field=f"orchestration.assets[{key}]",
                 found=upstream.materialization or upstream.kind,
-                fix="materialize it as a table or view (ephemeral models cannot be read), or read its "
-                "upstream instead",
+                fix="materialize it as a table or view (ephemeral models cannot be read), or read its upstream instead",
             )
         )
 
@@ -112,8 +113,6 @@ def run_python_asset(
     last_partition_key: str | None = None,
 ) -> AssetRunResult:
     """Run one Python asset for one partition (or the range `partition_key`..`last_partition_key`)."""
-    from floe_core.runtime.iceberg import write_table
-
     started = time.perf_counter()
     asset = _python_asset(artifacts, key)
     parts = artifacts.asset_partitions(key)
@@ -128,22 +127,55 @@ def run_python_asset(
     returned = function(context)
     if asset.iceberg_table is None:
         return AssetRunResult(key, None, 0, None, partition_key, time.perf_counter() - started)
+    written = write_asset_rows(artifacts, context, returned)
+    return AssetRunResult(
+        key,
+        asset.iceberg_table,
+        0 if written is None else written.rows_written,
+        None if written is None else written.snapshot_id,
+        partition_key,
+        time.perf_counter() - started,
+    )
+
+
+def write_asset_rows(
+    artifacts: CompiledArtifacts,
+    context: AssetContext,
+    returned: Any,
+    *,
+    snapshot_properties: Mapping[str, str] | None = None,
+) -> WriteResult | None:
+    """Write what an asset's function returned to its Iceberg table, scoped to the context's partition.
+
+    Adds the missing partition columns and replaces exactly the partition's rows. None when there was
+    nothing to write (the function returned None, or no rows before the table existed).
+    """
+    from floe_core.runtime.iceberg import write_table
+
+    asset = artifacts.assets_by_key[context.key]
+    if asset.iceberg_table is None:
+        raise RuntimeFailure(
+            Problem(
+                f"asset {asset.key!r} returned rows but has no Iceberg table to write them to",
+                field=f"orchestration.assets[{asset.key}].iceberg_table",
+                fix="set the asset's Iceberg table in floe.yaml and re-compile, or return None",
+            )
+        )
     data = rows_as_arrow(artifacts, asset, returned)
     if data is None:
-        return AssetRunResult(key, asset.iceberg_table, 0, None, partition_key, time.perf_counter() - started)
-    window, values = _partition_scope(parts, context)
+        return None
+    parts = artifacts.asset_partitions(asset.key)
+    window, values = partition_scope(parts, context)
     data = with_partition_columns(data, parts, context, window, values)
-    written = write_table(
+    properties = {"floe.asset": asset.key, "floe.partition": context.partition_key or ""}
+    properties.update(snapshot_properties or {})
+    return write_table(
         artifacts,
         asset.iceberg_table,
         data,
         overwrite_window=window,
         overwrite_values=values,
-        snapshot_properties={"floe.asset": key, "floe.partition": partition_key or ""},
-    )
-    elapsed = time.perf_counter() - started
-    return AssetRunResult(
-        key, asset.iceberg_table, written.rows_written, written.snapshot_id, partition_key, elapsed
+        snapshot_properties=properties,
     )
 
 
@@ -273,9 +305,10 @@ def with_partition_columns(
     return data
 
 
-def _partition_scope(
+def partition_scope(
     parts: Partitions | None, context: AssetContext
 ) -> tuple[tuple[str, datetime, datetime] | None, dict[str, str] | None]:
+    """The rows a partitioned write replaces: a window on `floe_partition_start`, and/or static keys."""
     if parts is None or context.partition_key is None:
         return None, None
     window = None if context.window is None else (PARTITION_START_COLUMN, *context.window)
@@ -290,6 +323,10 @@ def _partition_scope(
         }
         return window, values
     return window, None
+
+
+# Kept for callers written against the first version of this module.
+_partition_scope = partition_scope
 
 
 def _window(parts: Partitions, key: str, last_key: str | None) -> tuple[datetime, datetime] | None:

@@ -104,9 +104,7 @@ def sql_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
     return bool(row and row[0])
 
 
-def custom_condition(
-    sensor: CustomSensor, artifacts: CompiledArtifacts | None = None
-) -> bool | dict[str, str]:
+def custom_condition(sensor: CustomSensor, artifacts: CompiledArtifacts | None = None) -> bool | dict[str, str]:
     """Call the sensor's `module:function` with no arguments.
 
     A non-empty mapping means "fire, with these run tags" and comes back as a dict of strings; any other
