@@ -28,5 +28,5 @@ def test_an_incompatible_plugin_says_which_api_it_needs(monkeypatch: pytest.Monk
     from floe_contract_tests.reference import ReferenceOrchestratorPlugin
 
     monkeypatch.setattr(ReferenceOrchestratorPlugin, "floe_api_version", "2.0")
-    with pytest.raises(PluginIncompatibleError, match="needs floe API 2.0"):
+    with pytest.raises(PluginIncompatibleError, match=r"needs floe API 2\.0"):
         load_plugin("reference")

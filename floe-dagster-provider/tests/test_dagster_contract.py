@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from floe_contract_tests import ContractSuite
+from floe_contract_tests import ContractSuite, clause
 from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.suite.schedules import INSTANTS
 from floe_core import CompiledArtifacts
@@ -35,6 +35,7 @@ def _instants() -> list[object]:
 class TestDagsterContract(ContractSuite):
     harness_class = DagsterHarness
 
+    @clause("C5")
     @pytest.mark.parametrize("after", _instants())
     def test_each_cron_schedule_fires_at_the_times_floe_core_computes(
         self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts, after: datetime
