@@ -23,7 +23,6 @@ from floe_airflow_provider.naming import JOB_URI_SCHEME, DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION, last_closed_window, time_partitions_of
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
 from floe_airflow_provider.runs import DagsFolder
-from floe_airflow_provider.timetables import schedule_timetable
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
 
 _END_TASKS = {SUCCEEDED_TASK_ID, FAILED_TASK_ID}
@@ -100,14 +99,8 @@ class AirflowHarness(ProviderHarness):
         return next(s for s in self._artifacts.orchestration.schedules if s.name == name)
 
     def _timetable_of(self, name: str) -> Any:
-        schedule = self._schedule(name)
-        dag = self.dags[self.naming.dag_id(schedule.job)]
-        if len([s for s in self._artifacts.orchestration.schedules if s.job == schedule.job]) == 1:
-            return _compat.core_timetable(dag)
-        # Several schedules share one DAG timetable; this one's own timetable, as the factory builds it.
-        from airflow.sdk import DAG
-
-        return _compat.core_timetable(DAG(dag_id="probe", schedule=schedule_timetable(schedule, self.naming)))
+        own = self.dags.get(self.naming.schedule_dag_id(name))
+        return _compat.core_timetable(own or self.dags[self.naming.dag_id(self._schedule(name).job)])
 
     def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
         return list(islice(_compat.iter_fire_times(self._timetable_of(schedule), after), count))
@@ -244,6 +237,4 @@ def _op_attr(task: Any, name: str) -> Any:
 
 
 def _is_partitioned_task(task: Any, dag: Any) -> bool:
-    if hasattr(task, "partial_kwargs"):
-        return True
-    return bool(dag.params.get(PARAM_PARTITION, None) is not None or PARAM_PARTITION in dag.params)
+    return hasattr(task, "partial_kwargs") or PARAM_PARTITION in dag.params

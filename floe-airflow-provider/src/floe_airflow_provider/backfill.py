@@ -139,11 +139,10 @@ def _floe_backfill(
 ) -> BackfillResult:
     backfill_id = f"floe-{secrets.token_hex(6)}"
     latest = _latest_status_by_partition(artifacts, dag.dag_id)
+    keys = [k for group in groups for k in group]
     records: list[RunRecord] = []
     ran: list[str] = []
-    for group in groups:
-        if not _needs_run(group, latest, reprocess):
-            continue
+    for group in (c for run in _consecutive(keys, latest, reprocess) for c in chunks(artifacts, request.job, run)):
         conf: dict[str, Any] = {PARAM_PARTITION: group[0], FLOE_BACKFILL_CONF: backfill_id}
         if len(group) > 1:
             conf[PARAM_PARTITION_END] = group[-1]
@@ -177,12 +176,25 @@ def _covered(artifacts: CompiledArtifacts, record: RunRecord) -> list[str]:
     return [first, last]
 
 
-def _needs_run(group: list[str], latest: dict[str, str], reprocess: ReprocessMode) -> bool:
+def _consecutive(keys: list[str], latest: dict[str, str], reprocess: ReprocessMode) -> list[list[str]]:
+    """The keys to run, as stretches of consecutive keys: a ranged run never spans a skipped key."""
+    stretches: list[list[str]] = [[]]
+    for key in keys:
+        if _needs_run(key, latest, reprocess):
+            stretches[-1].append(key)
+        elif stretches[-1]:
+            stretches.append([])
+    return [s for s in stretches if s]
+
+
+def _needs_run(key: str, latest: dict[str, str], reprocess: ReprocessMode) -> bool:
+    # As Airflow's reprocess behaviours: `missing` runs partitions never run, `failed` also those whose
+    # latest run did not succeed, `all` every partition.
     if reprocess == "all":
         return True
     if reprocess == "missing":
-        return any(key not in latest for key in group)
-    return any(latest.get(key) != "success" for key in group)
+        return key not in latest
+    return latest.get(key) != "success"
 
 
 def _unknown(request: BackfillRequest, unknown: list[Any], known: list[str]) -> InputError:

@@ -27,13 +27,13 @@ from typing import Any, Literal
 from airflow.sdk import DAG, AssetAlias, TaskGroup, task
 
 from floe_core.artifacts import Asset as FloeAsset
-from floe_core.artifacts import CompiledArtifacts, Job, RetryPolicy
+from floe_core.artifacts import CompiledArtifacts, Job, RetryPolicy, Schedule
 from floe_core.errors import FloeError, InputError, Problem
 
 from floe_airflow_provider import _compat, loading, partitions, tasks
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import time_partitions_of, window_start
-from floe_airflow_provider.timetables import job_schedule
+from floe_airflow_provider.timetables import job_schedule, own_schedule_dags, schedule_timetable
 
 RenderMode = Literal["per_model", "build"]
 RENDER_MODES: tuple[str, ...] = ("per_model", "build")
@@ -138,11 +138,37 @@ class DagFactory:
         for job in sorted(self.artifacts.orchestration.jobs, key=lambda j: j.name):
             dag = self.build_job_dag(job)
             dags[dag.dag_id] = dag
+        for job in sorted(self.artifacts.orchestration.jobs, key=lambda j: j.name):
+            for schedule in own_schedule_dags(self.artifacts, job):
+                dag = self.build_schedule_dag(schedule)
+                dags[dag.dag_id] = dag
         sensor_builder = SensorDagBuilder(self)
         for sensor in sorted(self.artifacts.orchestration.sensors, key=lambda s: s.name):
             dag = sensor_builder.build(sensor)
             dags[dag.dag_id] = dag
         return dags
+
+    def build_schedule_dag(self, schedule: Schedule) -> DAG:
+        """A further cron schedule of a job: a DAG on that cron whose one task triggers the job's DAG."""
+        from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+        with DAG(
+            dag_id=self.naming.schedule_dag_id(schedule.name),
+            description=schedule.description or f"floe schedule {schedule.name}: triggers job {schedule.job}",
+            schedule=schedule_timetable(schedule, self.naming),
+            start_date=None,
+            catchup=False,
+            max_active_runs=1,
+            is_paused_upon_creation=not schedule.enabled,
+            tags=sorted({FLOE_TAG, "floe-schedule", self.artifacts.identity.product}),
+            default_args={"owner": self.get_default_args(self.artifacts.jobs_by_name[schedule.job])["owner"]},
+        ) as dag:
+            TriggerDagRunOperator(
+                task_id="trigger",
+                trigger_dag_id=self.naming.dag_id(schedule.job),
+                conf={"floe_schedule": schedule.name},
+            )
+        return dag
 
     def build_job_dag(self, job: Job) -> DAG:
         with DAG(**self.get_dag_kwargs(job)) as dag:

@@ -30,6 +30,9 @@ class DagNaming:
     def sensor_dag_id(self, sensor: str) -> str:
         return f"{self.product}.sensors.{sensor}"
 
+    def schedule_dag_id(self, schedule: str) -> str:
+        return f"{self.product}.schedules.{schedule}"
+
     def task_id(self, key: str) -> str:
         # Task ids allow letters, digits, "_", "-" and "."; floe keys separate path segments with "/".
         return key.replace("/", "__")

@@ -8,7 +8,9 @@
 - `after_jobs`: Asset-aware scheduling on the upstream jobs' "succeeded" Assets, combined with `&`;
 - a job with no schedule but time-window partitions: the partition cadence as a data-interval timetable,
   created paused, so Airflow knows its windows (the grid, backfills) but never runs it on its own;
-- several schedules for one job: one timetable that fires on all of them.
+- several schedules for one job: its DAG carries the `after_jobs` ones and one cron schedule (as an
+  `AssetOrTimeSchedule` when both); each further cron schedule is a small DAG of its own on that cron that
+  triggers the job (a DAG has a single timetable, and crons in different timezones cannot share one).
 A schedule's `enabled: false` creates the DAG paused (`is_paused_upon_creation`).
 
 Why not Airflow 3.2's `CronPartitionTimetable`: its key is the previous cron tick formatted, which equals
@@ -19,15 +21,11 @@ one (see partitions.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from airflow.sdk import Asset
-
 from floe_core.artifacts import CompiledArtifacts, Job, Schedule
-from floe_core.errors import InputError, Problem
 from floe_core.partitioning import CADENCE_CRON
 
 from floe_airflow_provider import _compat
@@ -55,53 +53,36 @@ def schedule_timetable(schedule: Schedule, naming: DagNaming) -> Any:
 
 
 def job_schedule(artifacts: CompiledArtifacts, job: Job, naming: DagNaming) -> DagSchedule:
-    schedules = sorted((s for s in artifacts.orchestration.schedules if s.job == job.name), key=lambda s: s.name)
+    schedules = on_job_dag(artifacts, job)
     if not schedules:
         parts = time_partitions_of(artifacts.partitions_by_name.get(job.partitions or ""))
-        if parts is None:
+        if parts is None or own_schedule_dags(artifacts, job):
             return DagSchedule(None, paused=False)
         return DagSchedule(_compat.CronDataIntervalTimetable(CADENCE_CRON[parts.cadence], parts.timezone), True)
-    enabled = [s for s in schedules if s.enabled] or schedules
     paused = not any(s.enabled for s in schedules)
-    if len(enabled) == 1:
-        return DagSchedule(schedule_timetable(enabled[0], naming), paused)
-    return DagSchedule(_combine(job, enabled, naming), paused)
-
-
-def _combine(job: Job, schedules: Sequence[Schedule], naming: DagNaming) -> Any:
     crons = [s for s in schedules if s.cron is not None]
-    assets: list[Asset] = [a for s in schedules if s.after_jobs for a in _as_list(schedule_timetable(s, naming))]
-    if any(s.partitioned for s in crons) and len(crons) > 1:
-        raise _cannot_combine(job, schedules, "a partitioned schedule must be the job's only cron schedule")
-    if len({s.timezone for s in crons}) > 1:
-        raise _cannot_combine(job, schedules, "cron schedules of one job must share a timezone")
-    timetable = None
-    if len(crons) == 1:
-        timetable = schedule_timetable(crons[0], naming)
-    elif crons:
-        timetable = _compat.MultipleCronTriggerTimetable(
-            *sorted(s.cron for s in crons if s.cron), timezone=crons[0].timezone
-        )
-    condition = None
-    if assets:
-        after = [s for s in schedules if s.after_jobs]
-        conditions = [schedule_timetable(s, naming) for s in after]
-        condition = reduce(lambda a, b: a | b, conditions)
-    if timetable is not None and condition is not None:
-        return _compat.AssetOrTimeSchedule(timetable=timetable, assets=condition)
-    return timetable if timetable is not None else condition
+    after = [s for s in schedules if s.after_jobs]
+    condition = reduce(lambda a, b: a | b, [schedule_timetable(s, naming) for s in after]) if after else None
+    if not crons:
+        return DagSchedule(condition, paused)
+    timetable = schedule_timetable(crons[0], naming)
+    if condition is None:
+        return DagSchedule(timetable, paused)
+    return DagSchedule(_compat.AssetOrTimeSchedule(timetable=timetable, assets=condition), paused)
 
 
-def _as_list(value: Any) -> list[Asset]:
-    return [value] if isinstance(value, Asset) else []
+def on_job_dag(artifacts: CompiledArtifacts, job: Job) -> list[Schedule]:
+    """The schedules a job's own DAG carries: every `after_jobs` one and its first cron schedule
+    (a partitioned one first). A DAG has one timetable, so further cron schedules get their own DAG."""
+    schedules = sorted((s for s in artifacts.orchestration.schedules if s.job == job.name), key=lambda s: s.name)
+    crons = sorted((s for s in schedules if s.cron is not None), key=lambda s: (not s.partitioned, s.name))
+    return [s for s in schedules if s.after_jobs] + crons[:1]
 
 
-def _cannot_combine(job: Job, schedules: Sequence[Schedule], why: str) -> InputError:
-    return InputError(
-        Problem(
-            f"job {job.name!r} has schedules Airflow cannot combine into one DAG timetable: {why}",
-            field="orchestration.schedules",
-            found=[s.name for s in schedules],
-            fix="give the job one schedule, or split it into jobs with one schedule each",
-        )
+def own_schedule_dags(artifacts: CompiledArtifacts, job: Job) -> list[Schedule]:
+    """A job's cron schedules that need a DAG of their own (see `on_job_dag`)."""
+    carried = {s.name for s in on_job_dag(artifacts, job)}
+    return sorted(
+        (s for s in artifacts.orchestration.schedules if s.job == job.name and s.name not in carried),
+        key=lambda s: s.name,
     )

@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_artifacts, write_lock_held_elsewhere
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import DbtRunResult, read_relation, run_dbt, run_dbt_checks
 from floe_core.runtime.dbt import project_fingerprint
+from runtime_fixtures import make_artifacts, write_lock_held_elsewhere
 
 
 def test_a_full_build_materializes_every_dbt_asset(built: DbtRunResult) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import make_artifacts
 from floe_core.artifacts import CatalogSettings, CompiledArtifacts, StorageSettings
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import current_snapshot_id, open_catalog, read_table, write_table
+from runtime_fixtures import make_artifacts
 
 TABLE = "analytics.events"
 
@@ -178,7 +178,7 @@ from datetime import date, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 sys.path.insert(0, sys.argv[1])
-from conftest import make_artifacts
+from runtime_fixtures import make_artifacts
 from floe_core.runtime import write_table
 from pathlib import Path
 artifacts = make_artifacts(Path(sys.argv[2]), warehouse=sys.argv[3])

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from conftest import make_artifacts
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import AssetContext, read_table, run_python_asset, write_asset_rows
+from runtime_fixtures import make_artifacts
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import make_artifacts, write_lock_held_elsewhere
 from floe_core.artifacts import CompiledArtifacts, CustomSensor, FileSensor, SqlSensor
 from floe_core.errors import RuntimeFailure
 from floe_core.runtime import custom_condition, new_files, sql_condition
+from runtime_fixtures import make_artifacts, write_lock_held_elsewhere
 
 SENSOR = FileSensor(name="landing", job="everything", path="landing", pattern="*.csv")
 

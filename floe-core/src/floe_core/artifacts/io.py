@@ -16,8 +16,7 @@ _READER_MAJOR, _READER_MINOR, _ = (int(part) for part in ARTIFACTS_VERSION.split
 
 def dump_artifacts(artifacts: CompiledArtifacts) -> str:
     """Canonical JSON: the same artifacts always serialize to the same bytes."""
-    data = artifacts.model_dump(mode="json", by_alias=True, exclude_defaults=False)
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return artifacts.model_dump_json(by_alias=True, indent=2) + "\n"
 
 
 def write_artifacts(artifacts: CompiledArtifacts, path: Path) -> None:

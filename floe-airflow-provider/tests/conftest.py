@@ -1,0 +1,55 @@
+"""One Airflow home per test session: a temporary AIRFLOW_HOME with a SQLite DB migrated once.
+
+Airflow reads its home when it is first imported, so this module sets it before anything imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_HOME = Path(tempfile.mkdtemp(prefix="floe-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+(_HOME / "dags").mkdir()
+
+import pytest  # noqa: E402
+
+from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts  # noqa: E402
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def airflow_db() -> Iterator[Path]:
+    """`airflow db migrate`, once, on the session's SQLite file."""
+    from airflow.utils.db import upgradedb
+
+    upgradedb()
+    yield _HOME
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_artifacts_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo product copied to a temporary folder and compiled there (the repo's copy stays clean)."""
+    project = tmp_path_factory.mktemp("demo") / "jaffle_floe"
+    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"))
+    result = compile_project(project)
+    write_artifacts(result.artifacts, result.output)
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def demo_artifacts(demo_artifacts_path: Path) -> CompiledArtifacts:
+    return load_artifacts(demo_artifacts_path)
+
+
+@pytest.fixture(scope="session")
+def dags_folder(airflow_db: Path) -> Path:
+    return airflow_db / "dags"
