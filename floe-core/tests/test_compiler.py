@@ -101,3 +101,32 @@ def test_explicit_dependencies_from_floe_yaml_join_the_graph(make_project, demo_
     deps = {d.key: d.origin for d in artifacts.assets_by_key["stg_customers"].deps}
     assert deps["crm/accounts"] == "explicit"
     assert deps["raw/raw_customers"] == "source"
+
+
+def test_a_manifest_from_a_newer_engine_with_a_non_semver_version_string_compiles(make_project, tmp_path: Path) -> None:
+    data = json.loads(DEMO_MANIFEST.read_text())
+    data["metadata"]["dbt_version"] = "2025.11.3+fusion.preview"
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(data))
+    artifacts = compile_project(make_project(MINIMAL_SPEC), manifest=manifest).artifacts
+    assert artifacts.transforms.dbt.dbt_version == "2025.11.3+fusion.preview"
+
+
+def test_the_manifest_is_stale_when_a_project_file_is_newer(tmp_path: Path) -> None:
+    import os
+
+    from floe_core.compiler.manifest_source import manifest_is_stale
+
+    project = tmp_path / "p"
+    (project / "models").mkdir(parents=True)
+    (project / "target").mkdir()
+    model = project / "models" / "a.sql"
+    model.write_text("select 1")
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(manifest, project), "a missing manifest is stale"
+    manifest.write_text("{}")
+    os.utime(model, (1_000_000, 1_000_000))
+    assert not manifest_is_stale(manifest, project)
+    os.utime(model, None)
+    os.utime(manifest, (1_000_000, 1_000_000))
+    assert manifest_is_stale(manifest, project)
