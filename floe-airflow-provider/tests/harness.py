@@ -153,10 +153,10 @@ class AirflowHarness(ProviderHarness):
         timetable = _compat.core_timetable(probe)
         end = parts.end.replace(tzinfo=window_start(parts).tzinfo) if parts.end else None
         keys = []
-        for fire in _compat.iter_fire_times(timetable, window_start(parts)):
-            if end is not None and fire > end:
+        for info in _compat.iter_dagrun_infos(timetable, window_start(parts)):
+            if end is not None and info.data_interval.end > end:
                 break
-            keys.append(last_closed_window(parts, fire))
+            keys.append(last_closed_window(parts, info.data_interval.end))
             if end is None and len(keys) > 5000:
                 break
         return keys

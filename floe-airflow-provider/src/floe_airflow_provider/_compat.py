@@ -141,16 +141,22 @@ def core_timetable(dag: DAG) -> Any:
 
 def iter_fire_times(timetable: Any, after: datetime) -> Iterator[datetime]:
     """Times a timetable fires strictly after `after`, computed by the timetable itself."""
+    # One microsecond past `after`, because timetables align an earliest bound onto itself when it matches.
+    for info in iter_dagrun_infos(timetable, after + timedelta(microseconds=1)):
+        yield info.run_after
+
+
+def iter_dagrun_infos(timetable: Any, earliest: datetime) -> Iterator[Any]:
+    """The runs a scheduler would create from `earliest` on (with catch-up), as Airflow's DagRunInfos."""
     from airflow.timetables.base import TimeRestriction
 
-    # One microsecond past `after`, because timetables align an earliest bound onto itself when it matches.
-    restriction = TimeRestriction(earliest=after + timedelta(microseconds=1), latest=None, catchup=True)
+    restriction = TimeRestriction(earliest=earliest, latest=None, catchup=True)
     last = None
     while True:
         info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
         if info is None:
             return
-        yield info.run_after
+        yield info
         last = info.data_interval
 
 

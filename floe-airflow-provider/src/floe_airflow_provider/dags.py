@@ -264,7 +264,13 @@ class DagFactory:
                 outlets=[AssetAlias(self.naming.build_alias_name(job.name))],
                 **self.get_retry_args(self.get_retry(job)),
             )
-            kwargs = {"artifacts_file": self.artifacts_file, "job": job.name, "keys": dbt_keys}
+            kwargs = {
+                "artifacts_file": self.artifacts_file,
+                "job": job.name,
+                "keys": dbt_keys,
+                # The Assets the build reports, as this factory names them (its naming may be overridden).
+                "assets": {k: _asset_args(self.naming.asset(k, self._group_of(k))) for k in dbt_keys},
+            }
             mapped = keys_arg is not None and any(self.artifacts.assets_by_key[k].partitions for k in dbt_keys)
             summary = decorated.partial(**kwargs).expand(partition=keys_arg) if mapped else decorated(**kwargs)
             status = task(tasks.check_dbt_build, task_id=BUILD_STATUS_TASK_ID, retries=0)(summary=summary)
@@ -367,6 +373,10 @@ class DagFactory:
 
 
 _NO_GROUP: Any = None
+
+
+def _asset_args(asset: Any) -> dict[str, str]:
+    return {"name": asset.name, "uri": asset.uri, "group": asset.group}
 
 
 def _leaves(ops: list[Any]) -> list[Any]:

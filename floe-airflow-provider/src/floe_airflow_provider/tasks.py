@@ -138,7 +138,11 @@ def run_dbt_checks(
 
 
 def build_dbt_selection(
-    artifacts_file: str, job: str, keys: Sequence[str], partition: Mapping[str, str] | None = None
+    artifacts_file: str,
+    job: str,
+    keys: Sequence[str],
+    assets: Mapping[str, Mapping[str, str]],
+    partition: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One `dbt build` of a job's whole dbt selection, with an Asset event for every model it materialized.
 
@@ -158,7 +162,7 @@ def build_dbt_selection(
     if failed and ti.try_number <= (context["task"].retries or 0):
         result.raise_on_failure()
         raise _failed("dbt build did not succeed", result)
-    _emit_alias_events(context, artifacts, [k for k, s in statuses.items() if s == "materialized"], part, result)
+    _emit_alias_events(context, artifacts, assets, [k for k, s in statuses.items() if s == "materialized"], part, result)
     return {
         SUMMARY_ASSETS: statuses,
         SUMMARY_CHECKS: dict(sorted(result.checks.items())),
@@ -238,17 +242,22 @@ def _event_extra(key: str, part: RunPartition | None, result: Any) -> dict[str, 
 
 
 def _emit_alias_events(
-    context: Mapping[str, Any], artifacts: CompiledArtifacts, keys: Sequence[str], part: RunPartition | None, result: Any
+    context: Mapping[str, Any],
+    artifacts: CompiledArtifacts,
+    assets: Mapping[str, Mapping[str, str]],
+    keys: Sequence[str],
+    part: RunPartition | None,
+    result: Any,
 ) -> None:
-    from floe_airflow_provider.naming import DagNaming
+    from airflow.sdk import Asset
 
-    naming = DagNaming(artifacts.identity.product)
     events = context["outlet_events"]
     for outlet in getattr(context["task"], "outlets", None) or []:
         for key in keys:
-            node = result.nodes.get(artifacts.assets_by_key[key].dbt.unique_id) if artifacts.assets_by_key[key].dbt else None
+            ref = artifacts.assets_by_key[key].dbt
+            node = result.nodes.get(ref.unique_id) if ref is not None else None
             events[outlet].add(
-                naming.asset(key, artifacts.assets_by_key[key].group),
+                Asset(**assets[key]),
                 extra={
                     "floe_key": key,
                     "partition": part.key if part else None,
