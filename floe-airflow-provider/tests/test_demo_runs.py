@@ -10,7 +10,7 @@ from floe_core import CompiledArtifacts, RunFilter, RunRecord
 
 from floe_airflow_provider import _compat
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
-from floe_airflow_provider.runs import DagsFolder, record_of, test_run
+from floe_airflow_provider.runs import DagsFolder, record_of, run_once
 
 
 def _query(artifacts: CompiledArtifacts, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -87,7 +87,7 @@ def test_build_mode_runs_one_dbt_build_and_emits_an_asset_event_per_model(
 ) -> None:
     (dags_folder / "floe_demo_build.py").write_text(BUILD_MODE_DAG_FILE.format(path=str(demo_artifacts_path)))
     folder = DagsFolder(dags_folder)
-    dag_run = test_run(folder, "jaffle_build.nightly", None)
+    dag_run = run_once(folder, "jaffle_build.nightly", None)
     record = record_of(demo_artifacts, dag_run)
     assert str(dag_run.state) in ("success", "DagRunState.SUCCESS")
     models = set(demo_artifacts.jobs_by_name["nightly"].assets)

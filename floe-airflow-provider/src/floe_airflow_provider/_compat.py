@@ -79,13 +79,15 @@ def run_partition_key(context: Any) -> str | None:
     return str(key) if key else None
 
 
-def duckdb_sql_hook_class() -> Any | None:
-    """The DuckDB hook of apache-airflow-providers-duckdb, or None where it is not installed.
+def has_duckdb_provider() -> bool:
+    """Whether apache-airflow-providers-duckdb is installed (checked without importing duckdb).
 
     That provider needs Python 3.11+ and is newer than the packages that Airflow 3.0 resolves with.
     """
-    if importlib.util.find_spec("airflow.providers.duckdb") is None:
-        return None
+    return importlib.util.find_spec("airflow.providers.duckdb") is not None
+
+
+def duckdb_sql_hook_class() -> Any:
     from airflow.providers.duckdb.hooks.duckdb import DuckDBHook
 
     return DuckDBHook
@@ -148,9 +150,11 @@ def iter_fire_times(timetable: Any, after: datetime) -> Iterator[datetime]:
 
 def iter_dagrun_infos(timetable: Any, earliest: datetime) -> Iterator[Any]:
     """The runs a scheduler would create from `earliest` on (with catch-up), as Airflow's DagRunInfos."""
+    import pendulum
     from airflow.timetables.base import TimeRestriction
 
-    restriction = TimeRestriction(earliest=earliest, latest=None, catchup=True)
+    # Timetables compute in pendulum's DateTime, as the scheduler hands them.
+    restriction = TimeRestriction(earliest=pendulum.instance(earliest), latest=None, catchup=True)
     last = None
     while True:
         info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)

@@ -146,7 +146,7 @@ def _floe_backfill(
         conf: dict[str, Any] = {PARAM_PARTITION: group[0], FLOE_BACKFILL_CONF: backfill_id}
         if len(group) > 1:
             conf[PARAM_PARTITION_END] = group[-1]
-        dag_run = runs.test_run(folder, dag.dag_id, conf)
+        dag_run = runs.run_once(folder, dag.dag_id, conf)
         record = runs.record_of(artifacts, dag_run)
         records.append(record)
         ran += group

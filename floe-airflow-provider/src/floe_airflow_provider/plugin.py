@@ -157,7 +157,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         if rerun_of is not None:
             previous, done = self._rerun_plan(dag_id, rerun_of)
             conf = {**(previous or {}), **conf}
-        dag_run = runs.test_run(folder, dag_id, conf or None, mark_success=done)
+        dag_run = runs.run_once(folder, dag_id, conf or None, mark_success=done)
         return runs.record_of(artifacts, dag_run, skipped_tasks=done)
 
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:

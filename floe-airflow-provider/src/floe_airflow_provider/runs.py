@@ -99,7 +99,7 @@ def in_process_api() -> Iterator[None]:
         supervisor.in_process_api_server = original
 
 
-def test_run(folder: DagsFolder, dag_id: str, conf: Mapping[str, Any] | None, mark_success: Iterable[str] = ()) -> Any:
+def run_once(folder: DagsFolder, dag_id: str, conf: Mapping[str, Any] | None, mark_success: Iterable[str] = ()) -> Any:
     """Run a DAG once with `dag.test()` and return Airflow's DagRun (which records failures, never raises)."""
     import re
 

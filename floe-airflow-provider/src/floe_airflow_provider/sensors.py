@@ -108,7 +108,7 @@ class SensorDagBuilder:
             "timeout": _POLL_TIMEOUT,
             "soft_fail": True,
         }
-        if sensor.connection == "duckdb" and _compat.duckdb_sql_hook_class() is None:
+        if sensor.connection == "duckdb" and not _compat.has_duckdb_provider():
             return self._poke_task_sql(sensor, common)
         from floe_airflow_provider.sql_sensor import FloeSqlSensor
 
