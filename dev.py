@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         return subprocess.run([tox, "run", "-q", "-e", "demo", "--", *argv[1:]], cwd=ROOT, env=env).returncode
     shutil.rmtree(ROOT / "reports" / "junit", ignore_errors=True)
     code = subprocess.run(
-        [tox, "run-parallel", "-m", "ci", "--parallel", "auto", "--parallel-no-spinner", *argv[1:]],
+        [tox, "run-parallel", "-m", "ci", "--parallel", "4", "--parallel-no-spinner", *argv[1:]],
         cwd=ROOT, env=env,
     ).returncode
     summary = subprocess.run([sys.executable, str(ROOT / "contract-tests" / "report.py")], cwd=ROOT, env=env)
