@@ -16,7 +16,7 @@ for env in "${envs[@]}"; do
   uv pip compile "$env.in" "${ovr[@]}" \
     --python-version "$py" --python-platform x86_64-manylinux_2_28 \
     --exclude-newer "$RESOLVE_DATE" \
-    --no-build --annotation-style line --quiet \
+    --upgrade --no-build --annotation-style line --quiet \
     --custom-compile-command "constraints/regenerate.sh $env" \
     -o "../$env.txt"
   echo "$env (py$py): $(grep -cE '^[a-z0-9]' "../$env.txt") pins"

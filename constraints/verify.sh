@@ -34,7 +34,7 @@ verify_one() {
   local bin="$venv/bin"
   "$bin/python" -c "import sys; print(sys.version.split()[0])"
   "$bin/python" -c "import dbt.cli.main; dbt.cli.main.dbtRunner; import dbt.version; print('dbt-core', dbt.version.__version__)"
-  local noice=(); grep -q "^-r iceberg-sql.in" "$here/in/$env.in" || noice=(--no-iceberg)
+  local noice=(); grep -qE "^[^#]*(iceberg-sql\.in|sql-sqlite)" "$here/in/$env.in" || noice=(--no-iceberg)
   "$bin/python" "$here/smoke/common_smoke.py" "$work" "${noice[@]}"
   if [[ "$env" == dagster* || "$env" == latest ]]; then
     DAGSTER_HOME="$work/dagster_home" && mkdir -p "$DAGSTER_HOME" && export DAGSTER_HOME

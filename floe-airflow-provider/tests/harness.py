@@ -215,13 +215,7 @@ def _newest_event_id(uris: list[str]) -> int:
 
 
 def _schedule_assets(dag: Any) -> list[Any]:
-    condition = getattr(dag.timetable, "asset_condition", None)
-    if condition is None:
-        return []
-    found = []
-    for _, asset in condition.iter_assets():
-        found.append(asset)
-    return found
+    return _compat.schedule_assets(dag)
 
 
 def _op_kwargs(task: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from floe_core import CompiledArtifacts, RunFilter, RunRecord
 
 from floe_airflow_provider import _compat
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
-from floe_airflow_provider.runs import DagsFolder, record_of, run_once
+from floe_airflow_provider import runs
+from floe_airflow_provider.runs import DagsFolder, record_of
 
 
 def _query(artifacts: CompiledArtifacts, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -86,10 +89,16 @@ def test_build_mode_runs_one_dbt_build_and_emits_an_asset_event_per_model(
     nightly: RunRecord, demo_artifacts_path: Path, demo_artifacts: CompiledArtifacts, dags_folder: Path
 ) -> None:
     (dags_folder / "floe_demo_build.py").write_text(BUILD_MODE_DAG_FILE.format(path=str(demo_artifacts_path)))
-    folder = DagsFolder(dags_folder)
-    dag_run = run_once(folder, "jaffle_build.nightly", None)
+    DagsFolder(dags_folder).sync()
+    # Airflow's own CLI, in a process of its own: floe-core's runtime cannot yet build a model that reads an
+    # ephemeral model twice in one process (see NOTES_FOR_LEAD.md), and the nightly job built it already.
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "jaffle_build.nightly"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    dag_run = runs.dag_runs(["jaffle_build.nightly"], limit=1)[0]
     record = record_of(demo_artifacts, dag_run)
-    assert str(dag_run.state) in ("success", "DagRunState.SUCCESS")
+    assert record.status == "success"
     models = set(demo_artifacts.jobs_by_name["nightly"].assets)
     assert {k for k, o in record.assets.items() if o.status == "materialized"} == models
     assert _asset_event_names("build/") == {f"build/{k}" for k in models}

@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from floe_core import CompiledArtifacts, RunRecord, compile_project, load_artifacts, write_artifacts
@@ -68,20 +69,23 @@ def demo_artifacts(demo_artifacts_path: Path) -> CompiledArtifacts:
 
 
 @pytest.fixture(scope="session")
-def dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("dagster_home")
+def demo_harness(demo_artifacts: CompiledArtifacts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo bound to Dagster through the same harness the contract suite uses (one instance)."""
+    from floe_dagster_harness import DagsterHarness
 
-
-@pytest.fixture(scope="session")
-def plugin(dagster_home: Path) -> Iterator[object]:
-    from floe_dagster_provider import DagsterOrchestratorPlugin
-
-    bound = DagsterOrchestratorPlugin({"instance_dir": dagster_home})
+    bound = DagsterHarness()
+    bound.setup(demo_artifacts, tmp_path_factory.mktemp("demo-home"))
     yield bound
-    bound.instance.dispose()
+    bound.teardown()
 
 
 @pytest.fixture(scope="session")
-def nightly_run(plugin, demo_artifacts: CompiledArtifacts) -> RunRecord:  # type: ignore[no-untyped-def]
+def plugin(demo_harness: Any) -> Any:
+    return demo_harness.plugin()
+
+
+@pytest.fixture(scope="session")
+def nightly_run(plugin: Any, demo_artifacts: CompiledArtifacts) -> RunRecord:
     """The demo's nightly job, run for real once per session (dbt on DuckDB)."""
-    return plugin.run_job(demo_artifacts, "nightly")
+    record: RunRecord = plugin.run_job(demo_artifacts, "nightly")
+    return record

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -141,11 +141,21 @@ def core_timetable(dag: DAG) -> Any:
     return scheduler_dag(dag).timetable
 
 
+def schedule_assets(dag: DAG) -> list[Any]:
+    """The Assets a DAG's schedule waits on, as the scheduler sees them (objects with `name` and `uri`)."""
+    condition = getattr(core_timetable(dag), "asset_condition", None)
+    if condition is None:
+        return []
+    return [asset for _, asset in condition.iter_assets()]
+
+
 def iter_fire_times(timetable: Any, after: datetime) -> Iterator[datetime]:
     """Times a timetable fires strictly after `after`, computed by the timetable itself."""
-    # One microsecond past `after`, because timetables align an earliest bound onto itself when it matches.
-    for info in iter_dagrun_infos(timetable, after + timedelta(microseconds=1)):
-        yield info.run_after
+    # A data-interval timetable fires at the end of an interval that starts at or after its earliest bound,
+    # so start a month early (the longest cron interval floe has) and skip what fires before `after`.
+    for info in iter_dagrun_infos(timetable, after - timedelta(days=32)):
+        if info.run_after > after:
+            yield info.run_after
 
 
 def iter_dagrun_infos(timetable: Any, earliest: datetime) -> Iterator[Any]:
@@ -214,14 +224,13 @@ def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
 
     from airflow import settings
     from airflow.models.dagrun import DagRun
-    from airflow.utils import timezone
     from airflow.utils.state import DagRunState, State, TaskInstanceState
 
     session = settings.Session()
     dr = session.query(DagRun).filter(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id).one()
     dr.dag = dag if not AIRFLOW_3_1 else scheduler_dag(dag)
     dr.state = DagRunState.RUNNING
-    dr.start_date = timezone.utcnow()
+    dr.start_date = _utcnow()
     session.commit()
     run_task = _run_task_function()
     while dr.state == DagRunState.RUNNING:
@@ -231,7 +240,7 @@ def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
             if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
                 ti.try_number += 1
             ti.state = TaskInstanceState.SCHEDULED
-            ti.scheduled_dttm = timezone.utcnow()
+            ti.scheduled_dttm = _utcnow()
         session.commit()
         all_tis = set(dr.get_task_instances(session=session))
         scheduled = sorted(
@@ -278,10 +287,13 @@ def create_backfill(
 def complete_backfill(backfill_id: int) -> None:
     """Mark a backfill finished once its runs have ended (the scheduler does this when it runs them)."""
     from airflow.models.backfill import Backfill
-    from airflow.utils import timezone
     from airflow.utils.session import create_session
 
     with create_session() as session:
         backfill = session.get(Backfill, backfill_id)
         if backfill is not None and backfill.completed_at is None:
-            backfill.completed_at = timezone.utcnow()
+            backfill.completed_at = _utcnow()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)

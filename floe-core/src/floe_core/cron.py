@@ -93,10 +93,16 @@ def _parse_field(text: str, index: int) -> set[int]:
         elif "-" in body:
             a, b = body.split("-", 1)
             start, end = _value(a, index, text), _value(b, index, text)
+            if start == end:
+                # croniter, inside both engines, silently reads "n-n" as "*".
+                raise CronSyntaxError(f"{_FIELDS[index]} field {text!r}: range {body!r} has one value; write {a!r}")
             if start > end:
                 raise CronSyntaxError(f"{_FIELDS[index]} field {text!r}: range {body!r} runs backwards")
         else:
             start = _value(body, index, text)
+            if "/" in item and index == 4:
+                raise CronSyntaxError(f"day of week field {text!r}: {item!r} means different days to different "
+                                      "cron libraries; list the days instead")
             end = high if "/" in item else start
         result.update(range(start, end + 1, step))
     return result
@@ -149,27 +155,32 @@ def fire_times(cron: Cron | str, tz: str, after: datetime, count: int) -> list[d
 def iter_fire_times(cron: Cron | str, tz: str, after: datetime) -> Iterator[datetime]:
     """Fire times strictly after `after`, in order.
 
-    DST: a wall-clock time that does not exist (spring forward) fires at the instant the clock jumps past
-    it, shifted by the gap (02:30 becomes 03:30); one that occurs twice (fall back) fires once, at the first
-    occurrence. Crons firing every hour or more often additionally fire in the repeated hour's second pass,
-    so "every 15 minutes" stays every 15 minutes of real time.
+    Wall-clock semantics across DST, the same as Dagster's scheduler (and Airflow's except where noted in
+    the Airflow provider):
+    - a wall time that occurs twice (fall back) fires once, at its later occurrence;
+    - a wall time that does not exist (spring forward) fires at the transition instant, when the clock
+      jumps past it (02:30 fires at 03:00); several such times collapse into that one fire;
+    - a cron whose hour field is every hour fires at exactly the instants whose wall clock matches: none in
+      the skipped hour, both passes of the repeated hour, so "every 15 minutes" stays every 15 real minutes.
     """
     spec = parse_cron(cron) if isinstance(cron, str) else cron
     zone = get_timezone(tz)
     if after.tzinfo is None:
         raise ValueError("`after` must be timezone-aware")
     after_utc = after.astimezone(timezone.utc)
+    # A day's gap times can map past midnight into the next day, so start one day early.
     local_day = after.astimezone(zone).date() - timedelta(days=1)
     every_hour = len(spec.hours) == 24
     last_day = local_day + timedelta(days=366 * _MAX_YEARS)
-    last_emitted: datetime | None = None
+    last_emitted = after_utc
     while local_day <= last_day:
         if spec.matches_date(local_day):
             for instant in _day_instants(spec, zone, local_day, every_hour):
-                if instant > after_utc and (last_emitted is None or instant > last_emitted):
+                if instant > last_emitted:
                     last_emitted = instant
                     yield instant.astimezone(zone)
         local_day += timedelta(days=1)
+    raise CronSyntaxError(f"{spec.expression!r} never fires within {_MAX_YEARS} years")
 
 
 def _day_instants(spec: Cron, zone: ZoneInfo, day: date, every_hour: bool) -> list[datetime]:
@@ -177,16 +188,27 @@ def _day_instants(spec: Cron, zone: ZoneInfo, day: date, every_hour: bool) -> li
     for hour in spec.hours:
         for minute in spec.minutes:
             wall = datetime.combine(day, time(hour, minute))
-            first = wall.replace(tzinfo=zone, fold=0)
-            second = wall.replace(tzinfo=zone, fold=1)
-            first_utc = first.astimezone(timezone.utc)
-            second_utc = second.astimezone(timezone.utc)
-            if first_utc == second_utc or first_utc < second_utc:
-                # Unambiguous, or the first pass of a repeated hour.
-                instants.add(first_utc)
-                if first_utc < second_utc and every_hour:
-                    instants.add(second_utc)
-            else:
-                # A gap: fold=0 maps the missing wall time forward by the gap's length.
-                instants.add(second_utc + (first_utc - second_utc))
+            earlier = wall.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+            later = wall.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+            if earlier == later:
+                instants.add(earlier)
+            elif earlier < later:  # the repeated hour of a fall-back change
+                instants.add(later)
+                if every_hour:
+                    instants.add(earlier)
+            elif not every_hour:  # the skipped hour of a spring-forward change
+                instants.add(_transition(later, earlier, zone))
     return sorted(instants)
+
+
+def _transition(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
+    """The first whole second in (low, high] whose UTC offset differs from the offset at `low`."""
+    offset = low.astimezone(zone).utcoffset()
+    lo, hi = int(low.timestamp()), int(high.timestamp())
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).utcoffset() == offset:
+            lo = mid
+        else:
+            hi = mid
+    return datetime.fromtimestamp(hi, timezone.utc)

@@ -125,7 +125,8 @@ def _dbt_groups(
         members = groups[key]
         base = f"dbt_{key.partitions or 'unpartitioned'}"
         names[base] = names.get(base, 0) + 1
-        name = base if names[base] == 1 else f"{base}_{names[base]}"
+        # "__": Dagster aliases a node used twice as "<name>_2"; a double underscore can never collide.
+        name = base if names[base] == 1 else f"{base}__{names[base]}"
         parts = artifacts.partitions_by_name[key.partitions] if key.partitions else None
         step = DbtStep(
             artifacts=artifacts,

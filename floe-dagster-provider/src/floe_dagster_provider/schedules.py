@@ -7,6 +7,7 @@ never launches twice. A schedule with `after_jobs` has no clock: Dagster models 
 that requests the job once every job it waits for has succeeded since the job last ran.
 """
 
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -60,19 +61,19 @@ def partitioned_schedule(
     assert schedule.cron is not None
     job_partitions = artifacts.partitions_by_name.get(artifacts.jobs_by_name[schedule.job].partitions or "")
 
-    def _requests(context: dg.ScheduleEvaluationContext) -> Any:
+    def _requests(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         moment = context.scheduled_execution_time or datetime.now(timezone.utc)
         if partitions_def is None or job_partitions is None:
-            return dg.SkipReason(f"job {schedule.job!r} is not partitioned")
+            yield dg.SkipReason(f"job {schedule.job!r} is not partitioned")
+            return
         keys = closed_partition_keys(job_partitions, partitions_def, moment)
         if not keys:
-            return dg.SkipReason(f"no partition of {job_partitions.name!r} has closed by {moment.isoformat()}")
+            yield dg.SkipReason(f"no partition of {job_partitions.name!r} has closed by {moment.isoformat()}")
+            return
         # A window runs once ever; static keys come back every tick, so their run key names the tick too.
         repeats = isinstance(job_partitions, (MultiPartitions, StaticPartitions))
-        return [
-            dg.RunRequest(run_key=f"{key}@{moment.isoformat()}" if repeats else key, partition_key=key)
-            for key in keys
-        ]
+        for key in keys:
+            yield dg.RunRequest(run_key=f"{key}@{moment.isoformat()}" if repeats else key, partition_key=key)
 
     return dg.ScheduleDefinition(
         name=schedule.name,
