@@ -56,3 +56,14 @@ def test_multi_partition_keys_join_dimensions_in_name_order() -> None:
 def test_a_key_of_another_format_is_refused() -> None:
     with pytest.raises(KeyError, match="not a key of partitions 'daily'"):
         time_window(DAILY, "January 1st")
+
+
+def test_the_repeated_hour_of_a_fall_back_change_gets_keys_that_name_each_pass() -> None:
+    parts = TimeWindowPartitions(name="h", cadence="hourly", start=datetime(2024, 10, 27, 1),
+                                 end=datetime(2024, 10, 27, 4), timezone="Europe/Amsterdam")
+    keys = partition_keys(parts)
+    assert keys == ["2024-10-27-01:00", "2024-10-27-02:00", "2024-10-27-02:00+0100", "2024-10-27-03:00"]
+    first, second = time_window(parts, keys[1]), time_window(parts, keys[2])
+    assert first[1].astimezone(timezone.utc) == second[0].astimezone(timezone.utc), "passes are consecutive"
+    assert first[0].astimezone(timezone.utc) < second[0].astimezone(timezone.utc)
+    assert (second[1].astimezone(timezone.utc) - second[0].astimezone(timezone.utc)).total_seconds() == 3600

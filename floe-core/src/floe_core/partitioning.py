@@ -5,6 +5,7 @@ Engine-neutral truth for the contract suite: each provider must report these key
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from itertools import product
 
@@ -23,6 +24,7 @@ VAR_START = "floe_partition_start"
 VAR_END = "floe_partition_end"
 VAR_KEY = "floe_partition_key"
 _EPSILON = timedelta(microseconds=1)
+_OFFSET_SUFFIX = re.compile(r"[+-]\d{4}$")
 
 
 def window_starts(parts: TimeWindowPartitions, until: datetime | None = None) -> list[datetime]:
@@ -47,16 +49,32 @@ def partition_keys(parts: Partitions, until: datetime | None = None) -> list[str
     if isinstance(parts, StaticPartitions):
         return list(parts.keys)
     if isinstance(parts, TimeWindowPartitions):
-        return [s.strftime(parts.fmt) for s in window_starts(parts, until)]
+        return window_keys(parts, window_starts(parts, until))
     first, second = (partition_keys(d.partitions, until) for d in parts.dimensions)
     return [f"{a}{MULTI_KEY_SEPARATOR}{b}" for a, b in product(first, second)]
+
+
+def window_keys(parts: TimeWindowPartitions, starts: list[datetime]) -> list[str]:
+    """Keys of windows; the second pass of a repeated hour (fall back) gets its UTC offset appended, as
+    Dagster names it, so every key names one window."""
+    keys: list[str] = []
+    for start in starts:
+        key = start.strftime(parts.fmt)
+        if keys and keys[-1] == key:
+            key += start.strftime("%z")
+        keys.append(key)
+    return keys
 
 
 def time_window(parts: TimeWindowPartitions, key: str) -> tuple[datetime, datetime]:
     """The [start, end) window of a key, as aware datetimes in the partition set's timezone."""
     zone = get_timezone(parts.timezone)
     try:
-        start = datetime.strptime(key, parts.fmt).replace(tzinfo=zone)
+        if _OFFSET_SUFFIX.search(key) and not _OFFSET_SUFFIX.search(parts.fmt):
+            # The second pass of a repeated wall-clock hour: the offset says which instant.
+            start = datetime.strptime(key, parts.fmt + "%z").astimezone(zone)
+        else:
+            start = datetime.strptime(key, parts.fmt).replace(tzinfo=zone, fold=0)
     except ValueError:
         raise KeyError(f"{key!r} is not a key of partitions {parts.name!r} (format {parts.fmt!r})") from None
     end = next(iter_fire_times(CADENCE_CRON[parts.cadence], parts.timezone, start))

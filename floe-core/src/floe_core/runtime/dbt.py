@@ -17,6 +17,7 @@ while parsing (in `config()`, `dbt_project.yml` or a source definition) sees its
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import logging
@@ -50,7 +51,24 @@ _SKIPPED_DIRS = frozenset({"target", "logs", "__pycache__", "node_modules", "ven
 _INSTALL_FIX = "install the runtime extra: pip install 'floe-core[runtime]' (or dbt-core and dbt-duckdb)"
 
 _lock = threading.RLock()
-_manifests: dict[tuple[str, str, str, str], tuple[str, Any]] = {}
+_manifests: dict[tuple[str, str, str, str], _CachedManifest] = {}
+
+
+class _CachedManifest:
+    """A parsed Manifest kept pristine. dbt mutates the manifest it is handed while compiling (ephemeral
+    models are marked as already injected), so every invocation after the first gets its own deep copy."""
+
+    def __init__(self, fingerprint: str, manifest: Any) -> None:
+        self.fingerprint = fingerprint
+        self._pristine = manifest
+        self._handed_out = False
+
+    def for_invocation(self) -> Any:
+        if not self._handed_out:
+            self._handed_out = True
+            self._pristine, first = copy.deepcopy(self._pristine), self._pristine
+            return first
+        return copy.deepcopy(self._pristine)
 
 
 def run_dbt(
@@ -203,14 +221,14 @@ def _manifest(artifacts: CompiledArtifacts, *, log_dir: Path | None) -> tuple[An
     )
     fingerprint = project_fingerprint(artifacts.project_dir)
     cached = _manifests.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1], False
+    if cached is not None and cached.fingerprint == fingerprint:
+        return cached.for_invocation(), False
     log_dir = log_dir or _new_run_dir(artifacts)
     outcome = _invoke(artifacts, ["parse", *_common_args(artifacts, log_dir, target_dir=None)], None)
     if not outcome.success or outcome.result is None:
         raise _invocation_error(artifacts, "parse", outcome.exception, log_dir)
-    _manifests[key] = (fingerprint, outcome.result)
-    return outcome.result, True
+    _manifests[key] = _CachedManifest(fingerprint, outcome.result)
+    return _manifests[key].for_invocation(), True
 
 
 def project_fingerprint(project_dir: Path) -> str:

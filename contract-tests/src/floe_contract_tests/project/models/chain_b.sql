@@ -1,1 +1,1 @@
-select * from {{ ref('chain_a') }} where amount > 50
+select * from {{ ref('chain_filter') }}
