@@ -66,7 +66,11 @@ def main() -> None:
 
     assert pydantic.VERSION.startswith("2")
     run_dbt(dbt_project(root))
-    if "--no-iceberg" not in sys.argv:
+    if "--no-iceberg" in sys.argv:  # no SQL catalog in this env (airflow30: SQLAlchemy<2)
+        import pyarrow, pyiceberg  # noqa: E401,F401
+
+        print("iceberg import ok (SQL catalog skipped)")
+    else:
         run_iceberg(root)
 
 

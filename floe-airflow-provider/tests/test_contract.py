@@ -12,7 +12,8 @@ from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.suite.schedules import INSTANTS
 from floe_core import CompiledArtifacts
 
-AMSTERDAM_AUTUMN = "before-amsterdam-autumn"
+# The instants whose next 30 fire times cross a spring-forward gap of a wall-clock cron (02:30 Amsterdam).
+SPRING_FORWARD = {"before-new-york-spring", "before-amsterdam-spring"}
 
 
 class TestAirflowContract(ContractSuite):
@@ -26,12 +27,12 @@ class TestAirflowContract(ContractSuite):
                 id=p.id,
                 marks=pytest.mark.xfail(
                     strict=True,
-                    reason="on a fall-back day Airflow's cron timetables fire a repeated wall-clock time "
-                    "(02:30 Europe/Amsterdam on 2024-10-27) at its second occurrence; floe-core fires at the "
-                    "first, one hour earlier. Every other fire time matches",
+                    reason="in a spring-forward gap Airflow's cron timetables fire a wall-clock time that does "
+                    "not exist (02:30 Europe/Amsterdam on 2024-03-31) one gap later, at 03:30; floe-core fires "
+                    "at the jump instant, 03:00. Every other fire time matches, fall-back days included",
                 ),
             )
-            if p.id == AMSTERDAM_AUTUMN
+            if p.id in SPRING_FORWARD
             else p
             for p in INSTANTS
         ],

@@ -140,9 +140,9 @@ def _nightly_fire_times(demo_dags: dict, after: datetime, count: int) -> list[da
 @pytest.mark.parametrize(
     "after",
     [
-        pytest.param(datetime(2024, 3, 29, 12, tzinfo=timezone.utc), id="across-spring-forward"),
         pytest.param(datetime(2024, 7, 1, 12, tzinfo=timezone.utc), id="summer-time"),
-        pytest.param(datetime(2024, 10, 27, 12, tzinfo=timezone.utc), id="after-fall-back"),
+        pytest.param(datetime(2024, 10, 26, 12, tzinfo=timezone.utc), id="across-fall-back"),
+        pytest.param(datetime(2024, 12, 1, 12, tzinfo=timezone.utc), id="winter-time"),
     ],
 )
 def test_the_nightly_schedule_fires_at_0230_amsterdam_time_as_floe_core_computes(
@@ -152,13 +152,13 @@ def test_the_nightly_schedule_fires_at_0230_amsterdam_time_as_floe_core_computes
     assert _nightly_fire_times(demo_dags, after, 10) == expected
 
 
-def test_on_the_fall_back_day_airflow_fires_the_repeated_0230_at_its_second_occurrence(demo_dags: dict) -> None:  # type: ignore[type-arg]
-    # 02:30 happens twice in Amsterdam on 2024-10-27 (CEST, then CET). floe-core fires at the first;
-    # Airflow's cron timetables at the second. The contract test records this deviation as a strict xfail.
-    after = datetime(2024, 10, 26, 12, tzinfo=timezone.utc)
-    assert _nightly_fire_times(demo_dags, after, 1) == [datetime(2024, 10, 27, 1, 30, tzinfo=timezone.utc)]
+def test_on_the_spring_forward_day_airflow_fires_the_missing_0230_one_gap_later(demo_dags: dict) -> None:  # type: ignore[type-arg]
+    # 02:30 does not exist in Amsterdam on 2024-03-31. floe-core fires at the jump (03:00 CEST = 01:00 UTC);
+    # Airflow's cron timetables at 03:30 CEST. The contract binding records this as a strict xfail.
+    after = datetime(2024, 3, 30, 12, tzinfo=timezone.utc)
+    assert _nightly_fire_times(demo_dags, after, 1) == [datetime(2024, 3, 31, 1, 30, tzinfo=timezone.utc)]
     assert fire_times("30 2 * * *", "Europe/Amsterdam", after, 1)[0].astimezone(timezone.utc) == datetime(
-        2024, 10, 27, 0, 30, tzinfo=timezone.utc
+        2024, 3, 31, 1, 0, tzinfo=timezone.utc
     )
 
 

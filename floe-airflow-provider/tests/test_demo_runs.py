@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from floe_core import CompiledArtifacts, RunFilter, RunRecord
+from floe_core import BackfillRequest, CompiledArtifacts, RunFilter, RunRecord, load_artifacts
 
 from floe_airflow_provider import _compat
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
@@ -130,3 +131,24 @@ def _asset_event_names(prefix: str) -> set[str]:
             select(AssetModel.name).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
         ).all()
     return {n for n in names if n.startswith(prefix)}
+
+
+def test_a_one_run_per_day_backfill_is_airflows_own_and_skips_days_that_succeeded(
+    plugin: AirflowOrchestratorPlugin, nightly: RunRecord, demo_artifacts_path: Path
+) -> None:
+    data = json.loads(demo_artifacts_path.read_text())
+    data["orchestration"]["backfills"] = [
+        {"job": "daily_orders", "policy": {"kind": "multi_run", "max_partitions_per_run": 1}, "reprocess": "failed"}
+    ]
+    variant = demo_artifacts_path.with_name("one_day_backfills.json")
+    variant.write_text(json.dumps(data))
+    artifacts = load_artifacts(variant)
+    request = BackfillRequest(job="daily_orders", start="2024-01-08", end="2024-01-09")
+    first = plugin.launch_backfill(artifacts, request)
+    assert first.succeeded and first.backfill_id.isdigit(), "an Airflow Backfill's id"
+    assert list(first.partitions) == ["2024-01-08", "2024-01-09"]
+    assert {r.backfill_id for r in first.runs} == {first.backfill_id}
+    again = plugin.launch_backfill(artifacts, request)
+    assert again.runs == (), "Airflow's `failed` reprocess behaviour skips the days that succeeded"
+    days = _query(artifacts, "select distinct cast(order_date as varchar) from main.fct_daily_orders order by 1")
+    assert ("2024-01-08",) in days and ("2024-01-09",) in days

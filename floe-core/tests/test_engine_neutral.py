@@ -32,3 +32,14 @@ def test_importing_floe_core_and_compiling_loads_no_engine_and_no_dbt() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_loading_artifacts_pulls_in_neither_the_compiler_nor_networkx() -> None:
+    # DAG files and definitions modules import only this much; Airflow re-parses them every 30 seconds.
+    code = (
+        "import sys\nfrom floe_core import load_artifacts, CompiledArtifacts, OrchestratorPlugin\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'networkx' "
+        "or m.startswith('floe_core.compiler'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""

@@ -47,7 +47,11 @@ def test_the_nightly_schedule_runs_the_nightly_job_in_amsterdam_time(demo_harnes
 
 def _evaluate(demo_harness: Any, name: str, moment: datetime) -> Any:
     schedule = demo_harness.repository.get_schedule_def(name)
-    with dg.build_schedule_context(instance=demo_harness.plugin().instance, scheduled_execution_time=moment) as ctx:
+    with dg.build_schedule_context(
+        instance=demo_harness.plugin().instance,
+        scheduled_execution_time=moment,
+        repository_def=demo_harness.repository,
+    ) as ctx:
         return schedule.evaluate_tick(ctx)
 
 

@@ -191,7 +191,9 @@ class DagFactory:
         ops: dict[str, Any] = {}
         groups: dict[str, TaskGroup] = {}
         in_job = set(job.assets)
-        for key in sorted(job.assets):
+        # Tasks are created upstream first and wired as they are created: Airflow hashes the whole DAG for
+        # every edge it sets, so edges set while the DAG is still small cost half as much at 5,000 models.
+        for key in _topological(self.artifacts, sorted(job.assets)):
             asset = self.artifacts.assets_by_key[key]
             if not asset.is_executable:
                 continue
@@ -199,8 +201,7 @@ class DagFactory:
             if group is None:
                 group = groups[asset.group] = TaskGroup(group_id=asset.group)
             ops[key] = self._asset_task(job, asset, group, in_job, keys_arg)
-        for key in sorted(ops):
-            upstream = sorted({d.key for d in self.artifacts.assets_by_key[key].deps if d.key in ops})
+            upstream = sorted({d.key for d in asset.deps if d.key in ops})
             if upstream:
                 ops[key].set_upstream([ops[u] for u in upstream])
         check_ops = self._render_multi_model_checks(job, ops, groups, keys_arg)
@@ -373,6 +374,29 @@ class DagFactory:
 
 
 _NO_GROUP: Any = None
+
+
+def _topological(artifacts: CompiledArtifacts, keys: list[str]) -> list[str]:
+    """`keys` with every asset after the assets it depends on, ties broken by key (so the order is stable)."""
+    import heapq
+
+    wanted = set(keys)
+    waiting = {k: {d.key for d in artifacts.assets_by_key[k].deps if d.key in wanted} for k in keys}
+    children: dict[str, list[str]] = {}
+    for key, deps in waiting.items():
+        for dep in deps:
+            children.setdefault(dep, []).append(key)
+    ready = [k for k, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        key = heapq.heappop(ready)
+        order.append(key)
+        for child in children.get(key, ()):
+            waiting[child].discard(key)
+            if not waiting[child]:
+                heapq.heappush(ready, child)
+    return order
 
 
 def _asset_args(asset: Any) -> dict[str, str]:

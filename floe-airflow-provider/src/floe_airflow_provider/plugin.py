@@ -44,6 +44,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
     config_model = AirflowPluginConfig
 
     config: AirflowPluginConfig
+    _home_ready: bool = False
 
     # -- what this Airflow can run ------------------------------------------------------------------------
 
@@ -209,13 +210,19 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
             )
 
     def _airflow_home(self) -> None:
-        """Point Airflow at `instance_dir` before Airflow is imported; refuse if it already looks elsewhere."""
-        home = self.config.instance_dir
-        if home is None:
-            return
-        home = home.resolve()
+        """Point Airflow at its home before Airflow is imported; refuse if it already looks elsewhere.
+
+        The home is `instance_dir`, else $AIRFLOW_HOME, else `./.floe/airflow` (never ~/airflow, which
+        belongs to the user's own Airflow). A SQLite metadata DB that does not exist yet is created.
+        """
         import sys
 
+        if self._home_ready:
+            return
+        configured = self.config.instance_dir or (
+            Path(os.environ["AIRFLOW_HOME"]) if os.environ.get("AIRFLOW_HOME") else Path.cwd() / ".floe" / "airflow"
+        )
+        home = configured.resolve()
         if "airflow" in sys.modules:
             current = os.environ.get("AIRFLOW_HOME")
             if current is None or Path(current).resolve() != home:
@@ -228,13 +235,18 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
                         fix="set AIRFLOW_HOME before importing Airflow, or use one instance_dir per process",
                     )
                 )
+            self._home_ready = True
             return
         home.mkdir(parents=True, exist_ok=True)
         os.environ["AIRFLOW_HOME"] = str(home)
         os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
         if self.config.dags_folder is not None:
             os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(self.config.dags_folder.resolve())
-        if self.config.migrate_db:
+        else:
+            os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(home / "dags"))
+        fresh_sqlite = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ and not (home / "airflow.db").exists()
+        if self.config.migrate_db or fresh_sqlite:
             from airflow.utils.db import upgradedb
 
             upgradedb()
+        self._home_ready = True

@@ -3,7 +3,7 @@
 Per-asset outcomes come from the run's events: an asset is `materialized` when it has a materialization;
 otherwise, of the assets the run planned, those of a failed step are `failed` (a dbt step says in its
 failure which of its assets failed and which dbt skipped) and the rest are `skipped`. `attempts` counts the
-times the asset's step started, so a step retried once reports 2.
+times the asset's step started or restarted, so a step retried once reports 2.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ _EVENT_TYPES = (
     "ASSET_CHECK_EVALUATION_PLANNED",
     "ASSET_CHECK_EVALUATION",
     "STEP_START",
+    "STEP_RESTARTED",
     "STEP_FAILURE",
 )
 
@@ -138,7 +139,8 @@ def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, Asset
             planned[_key(data.asset_key)] = event.step_key
         elif kind == "ASSET_MATERIALIZATION":
             materialized.add(_key(event.asset_key))
-        elif kind == "STEP_START" and event.step_key:
+        elif kind in ("STEP_START", "STEP_RESTARTED") and event.step_key:
+            # A retry restarts the step (STEP_RESTARTED) rather than starting it again.
             starts[event.step_key] += 1
         elif kind == "STEP_FAILURE" and event.step_key:
             failed_steps[event.step_key] = _floe_outcomes(data)
