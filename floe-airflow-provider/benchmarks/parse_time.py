@@ -32,30 +32,55 @@ def generate(n: int, base: dict, out: Path) -> list[tuple[str, str]]:
         key = f"model_{i:05d}"
         deps = sorted({f"model_{rng.randrange(i):05d}" for _ in range(2)}) if i else []
         edges += [(d, key) for d in deps]
-        assets.append({
-            "key": key, "kind": "dbt_model", "group": f"group_{i % 20:02d}", "materialization": "table",
-            "deps": [{"key": d, "origin": "ref"} for d in deps],
-            "dbt": {"unique_id": f"model.bench.{key}", "name": key, "package": "bench",
-                    "selector": f"fqn:bench.{key}", "path": f"models/{key}.sql", "relation": f"main.{key}"},
-        })
+        assets.append(
+            {
+                "key": key,
+                "kind": "dbt_model",
+                "group": f"group_{i % 20:02d}",
+                "materialization": "table",
+                "deps": [{"key": d, "origin": "ref"} for d in deps],
+                "dbt": {
+                    "unique_id": f"model.bench.{key}",
+                    "name": key,
+                    "package": "bench",
+                    "selector": f"fqn:bench.{key}",
+                    "path": f"models/{key}.sql",
+                    "relation": f"main.{key}",
+                },
+            }
+        )
         for test in ("unique", "not_null"):
             name = f"{test}_{key}_id"
-            checks.append({"name": name, "asset": key, "kind": "generic", "severity": "error",
-                           "unique_id": f"test.bench.{name}", "selector": f"fqn:bench.{name}",
-                           "test_name": test, "column": "id", "reads": [key]})
+            checks.append(
+                {
+                    "name": name,
+                    "asset": key,
+                    "kind": "generic",
+                    "severity": "error",
+                    "unique_id": f"test.bench.{name}",
+                    "selector": f"fqn:bench.{name}",
+                    "test_name": test,
+                    "column": "id",
+                    "reads": [key],
+                }
+            )
     data = dict(base)
     data["identity"] = {"product": "bench", "domain": None}
     data["orchestration"] = {
-        "assets": assets, "checks": checks, "partitions": [],
+        "assets": assets,
+        "checks": checks,
+        "partitions": [],
         "jobs": [{"name": "all_models", "assets": [a["key"] for a in assets]}],
         "schedules": [{"name": "nightly", "job": "all_models", "cron": "0 2 * * *", "timezone": "Europe/Amsterdam"}],
-        "sensors": [], "backfills": [], "exposures": [],
+        "sensors": [],
+        "backfills": [],
+        "exposures": [],
     }
     out.write_text(json.dumps(data))
     return edges
 
 
-BASELINE = '''
+BASELINE = """
 import json
 from airflow.sdk import DAG
 from airflow.providers.standard.operators.empty import EmptyOperator
@@ -68,7 +93,7 @@ with DAG("baseline", schedule=None) as dag:
                 ops[key] = EmptyOperator(task_id=key)
     for up, down in edges:
         ops[up] >> ops[down]
-'''
+"""
 
 
 def main() -> None:
@@ -95,9 +120,20 @@ def main() -> None:
     assert not bag.import_errors, bag.import_errors
     stats = {Path(s.file).name: s.duration.total_seconds() for s in bag.dagbag_stats}
     tasks = {dag_id: len(dag.tasks) for dag_id, dag in bag.dags.items()}
-    print(json.dumps({"airflow": _compat.AIRFLOW_VERSION_TEXT, "python": sys.version.split()[0], "models": args.n,
-                      "mode": args.mode, "tasks": tasks, "parse_seconds": stats, "dagbag_seconds": round(total, 2)},
-                     indent=1))
+    print(
+        json.dumps(
+            {
+                "airflow": _compat.AIRFLOW_VERSION_TEXT,
+                "python": sys.version.split()[0],
+                "models": args.n,
+                "mode": args.mode,
+                "tasks": tasks,
+                "parse_seconds": stats,
+                "dagbag_seconds": round(total, 2),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,4 @@ import os
 
 from floe_airflow_provider import build_dags
 
-globals().update(
-    build_dags(os.environ.get("FLOE_ARTIFACTS", "/opt/floe/jaffle_floe/target/compiled_artifacts.json"))
-)
+globals().update(build_dags(os.environ.get("FLOE_ARTIFACTS", "/opt/floe/jaffle_floe/target/compiled_artifacts.json")))

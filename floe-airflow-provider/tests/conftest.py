@@ -19,7 +19,6 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 (_HOME / "dags").mkdir()
 
 import pytest  # noqa: E402
-
 from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"

@@ -13,10 +13,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from floe_core import CompiledArtifacts
-from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
-from floe_core.partitioning import partition_keys as floe_partition_keys
-
 from floe_airflow_provider import _compat, sensors
 from floe_airflow_provider.dags import FAILED_TASK_ID, SUCCEEDED_TASK_ID
 from floe_airflow_provider.naming import JOB_URI_SCHEME, DagNaming
@@ -24,6 +20,9 @@ from floe_airflow_provider.partitions import PARAM_PARTITION, last_closed_window
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
 from floe_airflow_provider.runs import DagsFolder
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
+from floe_core import CompiledArtifacts
+from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
+from floe_core.partitioning import partition_keys as floe_partition_keys
 
 _END_TASKS = {SUCCEEDED_TASK_ID, FAILED_TASK_ID}
 
@@ -89,9 +88,7 @@ class AirflowHarness(ProviderHarness):
         return found
 
     def job_assets(self) -> dict[str, set[str]]:
-        return {
-            job: {k for task in dag.tasks for k in self._task_keys(task)} for job, dag in self._job_dags().items()
-        }
+        return {job: {k for task in dag.tasks for k in self._task_keys(task)} for job, dag in self._job_dags().items()}
 
     # -- schedules -----------------------------------------------------------------------------------------
 
@@ -108,9 +105,7 @@ class AirflowHarness(ProviderHarness):
     def schedule_after_jobs(self, schedule: str) -> set[str]:
         dag = self.dags[self.naming.dag_id(self._schedule(schedule).job)]
         prefix = f"{JOB_URI_SCHEME}://{self._artifacts.identity.product}/"
-        return {
-            a.uri[len(prefix) :].split("/")[0] for a in _schedule_assets(dag) if a.uri.startswith(prefix)
-        }
+        return {a.uri[len(prefix) :].split("/")[0] for a in _schedule_assets(dag) if a.uri.startswith(prefix)}
 
     # -- partitions -------------------------------------------------------------------------------------------
 
@@ -140,7 +135,6 @@ class AirflowHarness(ProviderHarness):
 
     def _window_keys(self, dag: Any, parts: Any) -> list[str]:
         from airflow.sdk import DAG
-
         from floe_airflow_provider.partitions import window_start
         from floe_core.partitioning import CADENCE_CRON
 
@@ -207,9 +201,9 @@ def _newest_event_id(uris: list[str]) -> int:
 
     with create_session() as session:
         newest = session.scalar(
-            select(func.max(AssetEvent.id)).join(AssetModel, AssetModel.id == AssetEvent.asset_id).where(
-                AssetModel.uri.in_(uris)
-            )
+            select(func.max(AssetEvent.id))
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetModel.uri.in_(uris))
         )
     return int(newest or 0)
 

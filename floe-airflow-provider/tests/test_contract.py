@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from harness import AirflowHarness
-
 from floe_contract_tests import ContractSuite
 from floe_contract_tests.harness import ProviderHarness
 from floe_contract_tests.suite.schedules import INSTANTS
 from floe_core import CompiledArtifacts
+from harness import AirflowHarness
 
 # The instants whose next 30 fire times cross a spring-forward gap of a wall-clock cron (02:30 Amsterdam).
 SPRING_FORWARD = {"before-new-york-spring", "before-amsterdam-spring"}

@@ -10,13 +10,11 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-
-from floe_core import CompiledArtifacts
-from floe_core.cron import fire_times
-
 from floe_airflow_provider import _compat, build_dags
 from floe_airflow_provider.deploy import factory_file_text
 from floe_airflow_provider.partitions import last_closed_window
+from floe_core import CompiledArtifacts
+from floe_core.cron import fire_times
 
 
 def _bag(folder: Path):  # type: ignore[no-untyped-def]
@@ -46,9 +44,11 @@ def test_the_factory_file_imports_into_a_dagbag_with_zero_errors(demo_artifacts_
 
 
 def test_parsing_the_same_artifacts_twice_gives_the_same_serialized_dags(demo_artifacts_path: Path) -> None:
-    first = {i: json.dumps(_compat.serialize_dag(d), sort_keys=True) for i, d in build_dags(demo_artifacts_path).items()}
-    second = {i: json.dumps(_compat.serialize_dag(d), sort_keys=True) for i, d in build_dags(demo_artifacts_path).items()}
-    assert first == second
+    def serialized() -> dict[str, str]:
+        dags = build_dags(demo_artifacts_path)
+        return {dag_id: json.dumps(_compat.serialize_dag(dag), sort_keys=True) for dag_id, dag in dags.items()}
+
+    assert serialized() == serialized()
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_a_bad_artifacts_file_is_one_import_error_for_its_dag_file_only(
     bag = _bag(dags)
     assert list(bag.dags) == ["other"]
     assert len(bag.import_errors) == 1
-    (file, message), = bag.import_errors.items()
+    ((file, message),) = bag.import_errors.items()
     assert file.endswith("floe_bad.py")
     assert str(artifacts) in message
     for text in expected:
@@ -103,7 +103,8 @@ def test_parsing_imports_no_dbt_pyiceberg_or_duckdb(demo_artifacts_path: Path) -
 
 
 def test_each_model_is_a_task_with_its_asset_as_outlet_and_multi_model_tests_run_after_all_they_read(
-    demo_dags: dict, demo_artifacts: CompiledArtifacts  # type: ignore[type-arg]
+    demo_dags: dict,
+    demo_artifacts: CompiledArtifacts,  # type: ignore[type-arg]
 ) -> None:
     dag = demo_dags["jaffle_floe.nightly"]
     outlets = {o.name: t.task_id for t in dag.tasks for o in t.outlets if o.uri.startswith("floe://")}
@@ -125,9 +126,7 @@ def test_schedules_become_timetables_asset_conditions_and_paused_flags(demo_dags
     assert type(nightly.timetable).__name__ == "CronTriggerTimetable"
     assert type(demo_dags["jaffle_floe.daily_orders"].timetable).__name__ == "CronDataIntervalTimetable"
     regional = demo_dags["jaffle_floe.regional"]
-    assert [a.uri for a in _compat.schedule_assets(regional)] == [
-        "floe-job://jaffle_floe/nightly/succeeded"
-    ]
+    assert [a.uri for a in _compat.schedule_assets(regional)] == ["floe-job://jaffle_floe/nightly/succeeded"]
     assert demo_dags["jaffle_floe.sensors.export_requested"].is_paused_upon_creation is True
     assert nightly.is_paused_upon_creation is False
 
@@ -146,7 +145,8 @@ def _nightly_fire_times(demo_dags: dict, after: datetime, count: int) -> list[da
     ],
 )
 def test_the_nightly_schedule_fires_at_0230_amsterdam_time_as_floe_core_computes(
-    demo_dags: dict, after: datetime  # type: ignore[type-arg]
+    demo_dags: dict,
+    after: datetime,  # type: ignore[type-arg]
 ) -> None:
     expected = [t.astimezone(timezone.utc) for t in fire_times("30 2 * * *", "Europe/Amsterdam", after, 10)]
     assert _nightly_fire_times(demo_dags, after, 10) == expected
@@ -178,9 +178,8 @@ def test_a_run_is_for_the_last_window_closed_by_its_data_interval_end(
 
 
 def test_a_sql_sensor_on_a_missing_connection_names_it_and_how_to_define_it() -> None:
-    from floe_core.errors import RuntimeFailure
-
     from floe_airflow_provider.sql_sensor import FloeSqlSensor
+    from floe_core.errors import RuntimeFailure
 
     sensor = FloeSqlSensor(task_id="wait", conn_id="orders_db", sql="select 1", floe_sensor="orders_ready")
     with pytest.raises(RuntimeFailure, match="AIRFLOW_CONN_ORDERS_DB") as error:

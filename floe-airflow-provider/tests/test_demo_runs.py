@@ -8,18 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from floe_core import BackfillRequest, CompiledArtifacts, RunFilter, RunRecord, load_artifacts
-
-from floe_airflow_provider import _compat
+from floe_airflow_provider import _compat, runs
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
-from floe_airflow_provider import runs
 from floe_airflow_provider.runs import DagsFolder, record_of
+from floe_core import BackfillRequest, CompiledArtifacts, RunFilter, RunRecord, load_artifacts
 
 
 def _query(artifacts: CompiledArtifacts, sql: str) -> list[tuple]:  # type: ignore[type-arg]
     import duckdb
-
     from floe_core.runtime import duckdb_path
 
     with duckdb.connect(str(duckdb_path(artifacts)), read_only=True) as con:
@@ -43,7 +39,7 @@ def test_the_nightly_job_materializes_every_model_with_real_dbt(
     assert {k for k, o in nightly.assets.items() if o.status == "materialized"} == set(
         demo_artifacts.jobs_by_name["nightly"].assets
     )
-    (customers,), = _query(demo_artifacts, "select count(*) from main.customers")
+    ((customers,),) = _query(demo_artifacts, "select count(*) from main.customers")
     seeds = (demo_artifacts.project_dir / "seeds" / "raw_customers.csv").read_text().strip().splitlines()
     assert customers == len(seeds) - 1
 
@@ -81,7 +77,7 @@ def test_the_python_asset_writes_its_iceberg_table(
     record = plugin.run_job(demo_artifacts, "segments")
     assert record.status == "success"
     rows = read_table(demo_artifacts, "analytics.customer_segments").to_pylist()
-    (customers,), = _query(demo_artifacts, "select count(*) from main.customer_lifetime_value")
+    ((customers,),) = _query(demo_artifacts, "select count(*) from main.customer_lifetime_value")
     assert len(rows) == customers
     assert {r["segment"] for r in rows} <= {"gold", "silver", "bronze"}
 
@@ -105,7 +101,7 @@ def test_build_mode_runs_one_dbt_build_and_emits_an_asset_event_per_model(
     assert _asset_event_names("build/") == {f"build/{k}" for k in models}
 
 
-BUILD_MODE_DAG_FILE = '''
+BUILD_MODE_DAG_FILE = """
 from airflow.sdk import Asset
 
 from floe_airflow_provider import DagFactory, DagNaming
@@ -118,7 +114,7 @@ class BuildNaming(DagNaming):
 
 
 globals().update(DagFactory(load({path!r}), {path!r}, mode="build", naming=BuildNaming("jaffle_build")).build_dags())
-'''
+"""
 
 
 def _asset_event_names(prefix: str) -> set[str]:
@@ -127,9 +123,7 @@ def _asset_event_names(prefix: str) -> set[str]:
     from sqlalchemy import select
 
     with create_session() as session:
-        names = session.scalars(
-            select(AssetModel.name).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
-        ).all()
+        names = session.scalars(select(AssetModel.name).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)).all()
     return {n for n in names if n.startswith(prefix)}
 
 

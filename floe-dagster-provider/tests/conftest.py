@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,17 @@ def _load_harness() -> None:
     spec.loader.exec_module(module)
 
 
-_load_harness()
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    import dagster
+    # Dagster 1.11 defines a pydantic model with a class-based `config` in its components package, which
+    # warns when dagster is first imported (here, under the ini's "error", hence the local filter too).
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Support for class-based `config` is deprecated:DeprecationWarning"
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Support for class-based `config` is deprecated", DeprecationWarning)
+        import dagster
+
+        _load_harness()
 
     # Dagster's notices about its own APIs, by class (the classes differ across 1.9-1.13), so any other
     # warning still fails the run.
@@ -45,6 +52,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # resources (the IO manager's catalog and storage); nothing in floe calls it.
     config.addinivalue_line(
         "filterwarnings", "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning"
+    )
+    # Dagster's event log storage calls datetime.utcfromtimestamp, deprecated from Python 3.12 on.
+    config.addinivalue_line(
+        "filterwarnings", r"ignore:datetime.datetime.utcfromtimestamp\(\) is deprecated:DeprecationWarning:dagster\..*"
+    )
+    # Dagster 1.9 reads `model_fields` from pydantic instances, which pydantic 2.11 deprecated.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:Accessing the 'model_fields' attribute on the instance is deprecated:DeprecationWarning",
     )
 
 

@@ -14,7 +14,6 @@ from typing import Any
 import dagster as dg
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
 from floe_core import CompiledArtifacts
-
 from floe_dagster_provider import DagsterOrchestratorPlugin, _compat
 from floe_dagster_provider.schedules import AFTER_JOBS_METADATA_KEY
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from floe_core import ArtifactsError, CompiledArtifacts
-
 from floe_dagster_provider import FloeCatalogResource, IcebergIOManager, build_definitions
 from floe_dagster_provider.definitions import CATALOG_KEY, STORAGE_KEY, definitions_from_artifacts
 
@@ -84,6 +83,21 @@ def test_a_test_reading_two_models_depends_on_both(repository) -> None:  # type:
     spec = graph.get_check_spec(key)
     assert key.asset_key == _key("orders")
     assert {d.asset_key for d in spec.additional_deps} == {_key("customers")}
+
+
+def test_a_test_on_a_source_is_a_check_of_the_external_asset_that_runs_on_its_own(
+    demo_artifacts: CompiledArtifacts,
+) -> None:
+    data = demo_artifacts.model_dump(mode="json", by_alias=True)
+    data["orchestration"]["checks"].append({
+        "name": "not_null_raw_customers_id", "asset": "raw/raw_customers", "kind": "generic", "severity": "error",
+        "unique_id": "test.jaffle_floe.source_not_null_raw_raw_customers_id", "selector": "fqn:x", "reads": [
+            "raw/raw_customers"]})
+    artifacts = CompiledArtifacts.model_validate(data)
+    graph = definitions_from_artifacts(artifacts).get_repository_def().asset_graph
+    (key,) = [k for k in graph.asset_check_keys if k.asset_key == _key("raw/raw_customers")]
+    assert graph.get_check_spec(key).blocking
+    assert graph.assets_def_for_key(_key("orders")).check_keys.isdisjoint({key})
 
 
 def test_each_job_selects_exactly_its_resolved_keys(demo_defs, repository, demo_artifacts) -> None:  # type: ignore[no-untyped-def]

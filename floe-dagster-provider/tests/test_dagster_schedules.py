@@ -7,8 +7,6 @@ from typing import Any
 
 import dagster as dg
 import pytest
-from floe_core import CompiledArtifacts, RunRecord
-
 from floe_dagster_harness import dagster_cron_ticks
 from floe_dagster_provider.schedules import after_jobs_request
 
@@ -81,23 +79,45 @@ def test_a_schedule_after_another_job_is_a_run_status_sensor_on_that_job(demo_ha
     assert demo_harness.schedule_after_jobs("regional_after_nightly") == {"nightly"}
 
 
-def test_the_schedule_after_nightly_requests_a_run_once_nightly_has_succeeded(
-    demo_harness: Any, nightly_run: RunRecord, demo_artifacts: CompiledArtifacts
-) -> None:
-    assert nightly_run.status == "success"
-    instance = demo_harness.plugin().instance
-    request = after_jobs_request(instance, "regional", ("nightly",))
-    assert isinstance(request, dg.RunRequest)
-    assert request.run_key == nightly_run.run_id
-    assert isinstance(after_jobs_request(instance, "regional", ("nightly", "segments")), dg.SkipReason), (
-        "with two jobs to wait for, one success is not enough")
+def test_a_schedule_after_other_jobs_requests_a_run_once_each_has_succeeded_since_it_last_ran() -> None:
+    @dg.asset
+    def upstream_a() -> int:
+        return 1
+
+    @dg.asset
+    def upstream_b() -> int:
+        return 2
+
+    @dg.asset
+    def downstream() -> int:
+        return 3
+
+    jobs = {name: dg.define_asset_job(name, [asset]) for name, asset in
+            (("a", upstream_a), ("b", upstream_b), ("c", downstream))}
+    repository = dg.Definitions(assets=[upstream_a, upstream_b, downstream], jobs=list(jobs.values()),
+                                ).get_repository_def()
+    with dg.DagsterInstance.ephemeral() as instance:
+
+        def run(name: str) -> str:
+            return repository.get_job(name).execute_in_process(instance=instance).run_id
+
+        assert isinstance(after_jobs_request(instance, "c", ("a", "b")), dg.SkipReason)
+        first_a = run("a")
+        assert isinstance(after_jobs_request(instance, "c", ("a", "b")), dg.SkipReason), "b has not run"
+        first_b = run("b")
+        request = after_jobs_request(instance, "c", ("a", "b"))
+        assert isinstance(request, dg.RunRequest) and request.run_key == f"{first_a},{first_b}"
+        run("c")
+        assert isinstance(after_jobs_request(instance, "c", ("a", "b")), dg.SkipReason), "c ran since"
+        run("a")
+        assert isinstance(after_jobs_request(instance, "c", ("a",)), dg.RunRequest)
 
 
-def test_dagster_ticks_agree_with_floe_core_away_from_dst_changes() -> None:
+def test_dagster_ticks_equal_floe_cores_across_dst_changes() -> None:
     from floe_core.cron import fire_times
 
-    after = _utc(2024, 5, 1)
-    for cron, tz in (("30 2 * * *", "Europe/Amsterdam"), ("0 9 * * 1-5", "Australia/Sydney"),
-                     ("*/15 * * * *", "UTC"), ("0 * * * *", "America/New_York")):
-        assert [t.astimezone(UTC) for t in dagster_cron_ticks(cron, tz, after, 50)] == [
-            t.astimezone(UTC) for t in fire_times(cron, tz, after, 50)], cron
+    for after in (_utc(2024, 3, 9), _utc(2024, 3, 30), _utc(2024, 10, 26), _utc(2024, 11, 2)):
+        for cron, tz in (("30 2 * * *", "Europe/Amsterdam"), ("0 9 * * 1-5", "Australia/Sydney"),
+                         ("*/15 * * * *", "Europe/Amsterdam"), ("0 * * * *", "America/New_York")):
+            assert [t.astimezone(UTC) for t in dagster_cron_ticks(cron, tz, after, 120)] == [
+                t.astimezone(UTC) for t in fire_times(cron, tz, after, 120)], (cron, tz, after)

@@ -10,7 +10,6 @@ import dagster as dg
 import duckdb
 import pytest
 from floe_core import CompiledArtifacts, RunRecord
-
 from floe_dagster_provider import FloeComputeResource
 from floe_dagster_provider.definitions import COMPUTE_KEY, definitions_from_artifacts
 
@@ -23,7 +22,9 @@ def test_each_sensor_targets_the_job_the_artifacts_name(demo_harness: Any, demo_
     assert demo_harness.sensor_jobs() == {s.name: s.job for s in demo_artifacts.orchestration.sensors}
 
 
-def test_a_file_dropped_in_the_folder_starts_one_nightly_run(demo_harness: Any, demo_artifacts: CompiledArtifacts) -> None:
+def test_a_file_dropped_in_the_folder_starts_one_nightly_run(
+    demo_harness: Any, demo_artifacts: CompiledArtifacts
+) -> None:
     folder = demo_artifacts.in_project("incoming")
     folder.mkdir(exist_ok=True)
     empty = demo_harness.tick_sensor("new_order_files")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 from floe_core.artifacts import Asset, CompiledArtifacts, DbtNodeRef
-
 from floe_dagster_provider import DagsterTranslator
 
 
@@ -76,3 +75,16 @@ def test_overriding_one_hook_changes_only_that_decision(demo_artifacts: Compiled
     assert custom.group_name == "sales"
     assert (custom.key, custom.description, custom.owners, custom.tags) == (
         default.key, default.description, default.owners, default.tags)
+
+
+def test_a_translator_can_leave_tests_out_of_dagsters_checks(demo_artifacts: CompiledArtifacts) -> None:
+    from floe_core.artifacts import Check
+    from floe_dagster_provider.definitions import definitions_from_artifacts
+
+    class ErrorsOnly(DagsterTranslator):
+        def include_check(self, check: Check) -> bool:
+            return check.severity == "error"
+
+    graph = definitions_from_artifacts(demo_artifacts, translator=ErrorsOnly()).get_repository_def().asset_graph
+    names = {key.name for key in graph.asset_check_keys}
+    assert names == {c.name for c in demo_artifacts.orchestration.checks if c.severity == "error"}

@@ -27,7 +27,6 @@ def _version_tuple(text: str) -> tuple[int, int]:
 AIRFLOW_VERSION: tuple[int, int] = _version_tuple(AIRFLOW_VERSION_TEXT)
 AIRFLOW_3_1 = AIRFLOW_VERSION >= (3, 1)
 AIRFLOW_3_2 = AIRFLOW_VERSION >= (3, 2)
-AIRFLOW_3_3 = AIRFLOW_VERSION >= (3, 3)
 
 # Runs carry a first-class partition key (AIP-76) from 3.2: `dag_run.partition_key` and the
 # `partition_key` context entry, set by partitioned timetables, partition-aware backfills and triggers.
@@ -45,15 +44,11 @@ if AIRFLOW_3_2:
         AssetOrTimeSchedule,
         CronDataIntervalTimetable,
         CronTriggerTimetable,
-        MultipleCronTriggerTimetable,
     )
 else:
     from airflow.timetables.assets import AssetOrTimeSchedule  # type: ignore[no-redef]
     from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[no-redef]
-    from airflow.timetables.trigger import (  # type: ignore[no-redef]
-        CronTriggerTimetable,
-        MultipleCronTriggerTimetable,
-    )
+    from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[no-redef]
 
 __all__ = [
     "AIRFLOW_VERSION",
@@ -61,7 +56,6 @@ __all__ = [
     "AssetOrTimeSchedule",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
-    "MultipleCronTriggerTimetable",
 ]
 
 
@@ -177,16 +171,11 @@ def iter_dagrun_infos(timetable: Any, earliest: datetime) -> Iterator[Any]:
 # --- running DAGs in-process ----------------------------------------------------------------------------------
 
 
-def needs_reserialize_before_test() -> bool:
-    # 3.0's dag.test() only finds Asset outlets that a DAG processor has registered; later versions sync
-    # the DAG themselves.
-    return not AIRFLOW_3_1
-
-
 def sync_dags_folder(dag_folder: str) -> list[str]:
     """Parse a DAGs folder and write its DAGs to the metadata DB, as `airflow dags reserialize` does.
 
-    Returns the import errors, one line per file.
+    `dag.test()` needs it on 3.0 (else Asset outlets are refused as inactive) and on 3.3 (it runs only DAGs
+    it can re-read from a bundle); it also registers the DAGs that sensors trigger. Returns the import errors.
     """
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.utils.session import create_session

@@ -70,9 +70,7 @@ def chunks(artifacts: CompiledArtifacts, job: str, keys: list[str]) -> list[list
     return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
-def launch(
-    artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRequest
-) -> BackfillResult:
+def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRequest) -> BackfillResult:
     naming = DagNaming(artifacts.identity.product)
     keys = requested_keys(artifacts, request)
     policy = artifacts.backfill_by_job.get(request.job)

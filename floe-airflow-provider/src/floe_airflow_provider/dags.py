@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from airflow.sdk import DAG, AssetAlias, TaskGroup, task
-
 from floe_core.artifacts import Asset as FloeAsset
 from floe_core.artifacts import CompiledArtifacts, Job, RetryPolicy, Schedule
 from floe_core.errors import FloeError, InputError, Problem
@@ -175,7 +174,7 @@ class DagFactory:
             parts = self.artifacts.partitions_by_name.get(job.partitions or "")
             keys_arg = None
             if partitions.is_mapped(parts):
-                keys_arg = task(tasks.resolve_partitions, task_id=PARTITIONS_TASK_ID)(
+                keys_arg = task(tasks.resolve_partitions, task_id=PARTITIONS_TASK_ID, multiple_outputs=False)(
                     artifacts_file=self.artifacts_file, job=job.name
                 )
             if self.get_mode(job) == "build":
@@ -209,13 +208,13 @@ class DagFactory:
 
     def _asset_task(self, job: Job, asset: FloeAsset, group: TaskGroup, in_job: set[str], keys_arg: Any) -> Any:
         callable_ = tasks.build_dbt_asset if asset.is_dbt else tasks.run_python_asset
-        inlets = [
-            self.naming.asset(dep.key, self._group_of(dep.key)) for dep in asset.deps if dep.key not in in_job
-        ]
+        inlets = [self.naming.asset(dep.key, self._group_of(dep.key)) for dep in asset.deps if dep.key not in in_job]
         decorated = task(
             callable_,
             task_id=self.naming.task_id(asset.key),
             task_group=group,
+            # One summary XCom per task: a `-> dict` annotation would otherwise push one XCom per key.
+            multiple_outputs=False,
             outlets=[self.naming.asset(asset.key, asset.group)],
             inlets=sorted(inlets, key=lambda a: a.uri),
             doc_md=asset.description or None,
@@ -223,7 +222,8 @@ class DagFactory:
         )
         kwargs: dict[str, Any] = {"artifacts_file": self.artifacts_file, "job": job.name, "key": asset.key}
         if asset.is_dbt:
-            kwargs["checks"] = self._check_args(c for c in self.artifacts.checks_by_asset.get(asset.key, ()) if len(c.reads) < 2)
+            own = self.artifacts.checks_by_asset.get(asset.key, ())
+            kwargs["checks"] = self._check_args(c for c in own if len(c.reads) < 2)
         if keys_arg is not None and asset.partitions is not None:
             return decorated.partial(**kwargs).expand(partition=keys_arg).operator
         return decorated(**kwargs).operator
@@ -238,6 +238,7 @@ class DagFactory:
             decorated = task(
                 tasks.run_dbt_checks,
                 task_id=self.naming.check_task_id(check.name),
+                multiple_outputs=False,
                 task_group=groups[self.artifacts.assets_by_key[check.asset].group],
                 doc_md=check.description or None,
             )
@@ -262,6 +263,7 @@ class DagFactory:
             decorated = task(
                 tasks.build_dbt_selection,
                 task_id=BUILD_TASK_ID,
+                multiple_outputs=False,
                 outlets=[AssetAlias(self.naming.build_alias_name(job.name))],
                 **self.get_retry_args(self.get_retry(job)),
             )
@@ -274,7 +276,9 @@ class DagFactory:
             }
             mapped = keys_arg is not None and any(self.artifacts.assets_by_key[k].partitions for k in dbt_keys)
             summary = decorated.partial(**kwargs).expand(partition=keys_arg) if mapped else decorated(**kwargs)
-            status = task(tasks.check_dbt_build, task_id=BUILD_STATUS_TASK_ID, retries=0)(summary=summary)
+            status = task(tasks.check_dbt_build, task_id=BUILD_STATUS_TASK_ID, retries=0, multiple_outputs=False)(
+                summary=summary
+            )
             build_op, status_op = summary.operator, status.operator
             ops += [build_op, status_op]
         upstream_of_dbt = self._upstream_closure(dbt_keys)
@@ -405,9 +409,7 @@ def _asset_args(asset: Any) -> dict[str, str]:
 
 def _leaves(ops: list[Any]) -> list[Any]:
     ids = {op.task_id for op in ops}
-    return sorted(
-        (op for op in ops if not (set(op.downstream_task_ids) & ids)), key=lambda op: op.task_id
-    )
+    return sorted((op for op in ops if not (set(op.downstream_task_ids) & ids)), key=lambda op: op.task_id)
 
 
 def build_dags(

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.sdk import Param
-
 from floe_core.artifacts import (
     CompiledArtifacts,
     Job,

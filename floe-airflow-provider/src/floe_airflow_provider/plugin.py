@@ -111,7 +111,8 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         from floe_airflow_provider.naming import DagNaming
 
         naming = DagNaming(artifacts.identity.product)
-        return [dags[naming.sensor_dag_id(s.name)] for s in sorted(artifacts.orchestration.sensors, key=lambda s: s.name)]
+        sensors = sorted(artifacts.orchestration.sensors, key=lambda s: s.name)
+        return [dags[naming.sensor_dag_id(s.name)] for s in sensors]
 
     def build(self, artifacts: CompiledArtifacts) -> dict[str, Any]:
         """Every DAG of the product, keyed by DAG id (after writing its artifacts into the DAGs folder)."""
@@ -192,9 +193,8 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
                     )
                 )
             previous = found[0]
-            done = sorted(
-                {ti.task_id for ti in previous.get_task_instances(session=session) if str(ti.state) in ("success", "TaskInstanceState.SUCCESS")}
-            )
+            tis = previous.get_task_instances(session=session)
+            done = sorted({ti.task_id for ti in tis if str(getattr(ti.state, "value", ti.state)) == "success"})
             return dict(previous.conf or {}), done
 
     def _known_job(self, artifacts: CompiledArtifacts, job: str) -> None:

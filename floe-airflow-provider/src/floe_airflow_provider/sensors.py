@@ -25,7 +25,6 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, PokeReturnValue, get_current_context, task
-
 from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, Sensor, SqlSensor
 
 from floe_airflow_provider import _compat, loading
@@ -79,9 +78,7 @@ class SensorDagBuilder:
     def asset_condition(self, sensor: Sensor) -> Any:
         """The Asset condition an asset or run-status sensor's DAG is scheduled on."""
         if isinstance(sensor, AssetSensor):
-            assets = [
-                self.naming.asset(k, self.factory._group_of(k)) for k in sorted(set(sensor.assets))
-            ]
+            assets = [self.naming.asset(k, self.factory._group_of(k)) for k in sorted(set(sensor.assets))]
             return reduce(lambda a, b: a | b, assets)
         assert isinstance(sensor, RunStatusSensor)
         if sensor.status == "failure":

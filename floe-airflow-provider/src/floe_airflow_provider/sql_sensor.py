@@ -7,7 +7,6 @@ from typing import Any
 
 from airflow.exceptions import AirflowNotFoundException
 from airflow.providers.common.sql.sensors.sql import SqlSensor
-
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.runtime.warehouse import is_lock_error
 

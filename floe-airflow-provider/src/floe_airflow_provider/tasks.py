@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import get_current_context
-
 from floe_core.artifacts import CompiledArtifacts, Job
 from floe_core.errors import Problem, RuntimeFailure
 
@@ -162,7 +161,8 @@ def build_dbt_selection(
     if failed and ti.try_number <= (context["task"].retries or 0):
         result.raise_on_failure()
         raise _failed("dbt build did not succeed", result)
-    _emit_alias_events(context, artifacts, assets, [k for k, s in statuses.items() if s == "materialized"], part, result)
+    materialized = [k for k, s in statuses.items() if s == "materialized"]
+    _emit_alias_events(context, artifacts, assets, materialized, part, result)
     return {
         SUMMARY_ASSETS: statuses,
         SUMMARY_CHECKS: dict(sorted(result.checks.items())),
@@ -204,9 +204,7 @@ def run_python_asset(
     context = get_current_context()
     asset = artifacts.assets_by_key[key]
     part = _partition(artifacts, _job(artifacts, job), partition, context) if asset.partitions else None
-    result = runtime.run_python_asset(
-        artifacts, key, part.key if part else None, part.last if part else None
-    )
+    result = runtime.run_python_asset(artifacts, key, part.key if part else None, part.last if part else None)
     _record_outlet_extra(
         context,
         {

@@ -1,7 +1,7 @@
 """floe schedules as Airflow schedules.
 
-- a cron schedule: `CronTriggerTimetable(cron, timezone=...)`, firing at the cron's wall-clock times
-  (DST-correct, as floe_core.cron defines them);
+- a cron schedule: `CronTriggerTimetable(cron, timezone=...)`, firing at the cron's wall-clock times in
+  that timezone (as floe_core.cron computes them, except inside a spring-forward gap: see the README);
 - a partitioned schedule: `CronDataIntervalTimetable(cron, timezone)`, so each run has a data interval that
   ends at its fire time, and the run's partition is the last window that closed by then (equal to the
   data interval when the cron ticks on the partition boundaries, e.g. `0 0 * * *` for daily windows);

@@ -12,7 +12,8 @@ from typing import Any
 
 import dagster as dg
 
-DAGSTER_VERSION: tuple[int, int] = tuple(int(p) for p in dg.__version__.split(".")[:2])  # type: ignore[assignment]
+_MAJOR, _MINOR = (int(part) for part in dg.__version__.split(".")[:2])
+DAGSTER_VERSION: tuple[int, int] = (_MAJOR, _MINOR)
 
 # dagster's own run tags for a ranged run (one run over several partitions) and a single partition.
 PARTITION_TAG = "dagster/partition"
@@ -35,20 +36,6 @@ def repository(defs: dg.Definitions) -> Any:
 def resolve_job(defs: dg.Definitions, name: str) -> dg.JobDefinition:
     job: dg.JobDefinition = repository(defs).get_job(name)
     return job
-
-
-def resolve_schedule(defs: dg.Definitions, name: str) -> dg.ScheduleDefinition:
-    schedule: dg.ScheduleDefinition = repository(defs).get_schedule_def(name)
-    return schedule
-
-
-def resolve_sensor(defs: dg.Definitions, name: str) -> dg.SensorDefinition:
-    sensor: dg.SensorDefinition = repository(defs).get_sensor_def(name)
-    return sensor
-
-
-def asset_graph(defs: dg.Definitions) -> Any:
-    return repository(defs).asset_graph
 
 
 def check_spec(
@@ -76,8 +63,34 @@ def supports_blocking_checks() -> bool:
     return True
 
 
+def check_result_event(result: dg.AssetCheckResult, *, blocking: bool) -> Any:
+    """What a step yields to report a check result.
+
+    Dagster 1.10+ collects failed blocking checks and fails the step once it ends, so every result of a
+    dbt build gets reported. 1.9 raises the moment a failed blocking check result is yielded, which would
+    drop every result after it (and floe's own failure, which names the failed models); there the result
+    goes out as the evaluation event 1.9 would derive from it, and floe's failure fails the step instead.
+    """
+    failed_blocking = blocking and not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    if DAGSTER_VERSION >= (1, 10) or not failed_blocking:
+        return result
+    from dagster._core.definitions.asset_check_evaluation import (  # type: ignore[import-not-found, unused-ignore]
+        AssetCheckEvaluation,  # 1.9 only; top-level from 1.10
+    )
+
+    assert result.asset_key is not None and result.check_name is not None
+    return AssetCheckEvaluation(
+        asset_key=result.asset_key,
+        check_name=result.check_name,
+        passed=False,
+        metadata=dict(result.metadata),
+        severity=dg.AssetCheckSeverity.ERROR,
+    )
+
+
 def run_status(name: str) -> dg.DagsterRunStatus:
-    return getattr(dg.DagsterRunStatus, name)
+    status: dg.DagsterRunStatus = getattr(dg.DagsterRunStatus, name)
+    return status
 
 
 def event_types(*names: str) -> set[Any]:

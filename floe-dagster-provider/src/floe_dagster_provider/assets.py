@@ -1,7 +1,8 @@
 """Every floe asset as a Dagster asset definition, built from the artifacts alone.
 
 - dbt models, seeds and snapshots: `AssetSpec`s of subsettable multi-assets, one per
-  (partition set, retry policy, backfill policy), since a multi-asset has one of each;
+  (partition set, retry policy, backfill policy), since a multi-asset has one of each, and split into
+  stages only where a path leaves a multi-asset and comes back (see `_stages`);
 - Python assets: one `@asset` each, written by the Iceberg IO manager;
 - sources and external assets: external `AssetSpec`s (observed, never run).
 """
@@ -9,7 +10,7 @@
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from floe_core.artifacts import Asset, BackfillPolicy, CompiledArtifacts, RetryP
 from floe_dagster_provider.dbt_assets import DbtStep, dbt_multi_asset
 from floe_dagster_provider.partitions import PartitionsDefs, backfill_policy, partition_mapping
 from floe_dagster_provider.python_assets import python_asset
+from floe_dagster_provider.source_checks import source_checks
 from floe_dagster_provider.translator import DagsterTranslator
 
 
@@ -83,6 +85,17 @@ def build_assets(
     return result
 
 
+def build_source_checks(artifacts: CompiledArtifacts, translator: DagsterTranslator) -> list[dg.AssetChecksDefinition]:
+    """Checks of assets no dbt step builds: they run on their own (see `source_checks`)."""
+    assets = artifacts.assets_by_key
+    orphans = [
+        c
+        for c in artifacts.orchestration.checks
+        if c.asset in assets and not assets[c.asset].is_dbt and translator.include_check(c)
+    ]
+    return [source_checks(orphans, artifacts, translator)] if orphans else []
+
+
 def _stages(artifacts: CompiledArtifacts, base_key: Callable[[Asset], _GroupKey]) -> dict[str, int]:
     """A stage per asset, so that grouping dbt assets by (base key, stage) leaves no cycle between ops.
 
@@ -93,21 +106,24 @@ def _stages(artifacts: CompiledArtifacts, base_key: Callable[[Asset], _GroupKey]
     so every edge between two groups runs from a lower stage to a higher one.
     """
     assets = artifacts.assets_by_key
+    # Each distinct base key as a small int (-1: not a dbt asset), so the walk compares ints, not models.
+    ids: dict[_GroupKey, int] = {}
+    group = {a.key: ids.setdefault(base_key(a), len(ids)) if a.is_dbt else -1 for a in artifacts.orchestration.assets}
+    observed = {a.key for a in artifacts.orchestration.assets if not a.is_executable}
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for asset in artifacts.orchestration.assets:
         sorter.add(asset.key, *(d.key for d in asset.deps if d.key in assets))
     stages: dict[str, int] = {}
     for key in sorter.static_order():
-        asset = assets[key]
+        own = group[key]
         stage = 0
-        for dep in asset.deps:
-            upstream = assets.get(dep.key)
+        for dep in assets[key].deps:
+            upstream = stages.get(dep.key)
             if upstream is None:
                 continue
-            same_group = upstream.is_dbt and asset.is_dbt and base_key(upstream) == base_key(asset)
             # Observed assets are no step, so reading one never leaves a group.
-            crossing = 0 if same_group or not upstream.is_executable else 1
-            stage = max(stage, stages[dep.key] + crossing)
+            crossing = 0 if (own >= 0 and group[dep.key] == own) or dep.key in observed else 1
+            stage = max(stage, upstream + crossing)
         stages[key] = stage
     return stages
 
@@ -131,7 +147,7 @@ def _dbt_groups(
         step = DbtStep(
             artifacts=artifacts,
             assets=tuple(members),
-            checks=tuple(c for a in members for c in checks_by_asset.get(a.key, ())),
+            checks=tuple(c for a in members for c in checks_by_asset.get(a.key, ()) if translator.include_check(c)),
             partitions=parts,
             translator=translator,
         )
@@ -166,10 +182,3 @@ def _backfill_policies(artifacts: CompiledArtifacts) -> dict[str, BackfillPolicy
         for key in job.assets:
             by_asset.setdefault(key, policy)
     return by_asset
-
-
-def asset_keys(defs_assets: Sequence[Any]) -> list[dg.AssetKey]:
-    keys: list[dg.AssetKey] = []
-    for item in defs_assets:
-        keys.extend(item.keys if isinstance(item, dg.AssetsDefinition) else [item.key])
-    return keys

@@ -12,7 +12,6 @@ import secrets
 from typing import TYPE_CHECKING
 
 from floe_core.artifacts import CompiledArtifacts
-from floe_core.planning import plan_backfill
 from floe_core.plugin import BackfillRequest, BackfillResult, RunFilter
 
 from floe_dagster_provider import execution, run_history
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
 def launch_backfill(
     plugin: DagsterOrchestratorPlugin, artifacts: CompiledArtifacts, request: BackfillRequest
 ) -> BackfillResult:
+    # floe-core's planner imports networkx; a definitions module never needs it, so only a backfill pays.
+    from floe_core.planning import plan_backfill
+
     history = plugin.run_history(RunFilter(job=request.job, limit=10_000))
     plan = plan_backfill(artifacts, request, history)
     backfill_id = f"floe-{secrets.token_hex(6)}"
@@ -31,7 +33,11 @@ def launch_backfill(
     runs = []
     for chunk in plan.chunks:
         run_id = execution.execute(
-            job_def, plugin.instance, plan.label(chunk), tags={run_history.BACKFILL_TAG: backfill_id}
+            job_def,
+            plugin.instance,
+            plan.label(chunk),
+            tags={run_history.BACKFILL_TAG: backfill_id},
+            log_level=artifacts.observability.log_level,
         )
         runs.append(run_history.get_run_record(plugin.instance, run_id))
     return BackfillResult(backfill_id=backfill_id, job=plan.job, partitions=plan.partitions, runs=tuple(runs))

@@ -45,7 +45,7 @@ def check_results(
     result: DbtRunResult,
     translator: DagsterTranslator,
     selected: set[dg.AssetCheckKey],
-) -> Iterator[dg.AssetCheckResult]:
+) -> Iterator[Any]:
     """One result per selected check that dbt ran; a test dbt did not run yields nothing (skipped)."""
     for check in checks:
         key = dg.AssetCheckKey(translator.get_asset_key(check.asset), check.name)
@@ -60,13 +60,14 @@ def check_results(
                 metadata["failing_rows"] = node.failures
             if node.message:
                 metadata["message"] = node.message
-        yield dg.AssetCheckResult(
+        check_result = dg.AssetCheckResult(
             asset_key=key.asset_key,
             check_name=check.name,
             passed=status == "passed",
             severity=_severity(check, status),
             metadata=metadata,
         )
+        yield _compat.check_result_event(check_result, blocking=check.blocking)
 
 
 def _severity(check: Check, status: str) -> dg.AssetCheckSeverity:

@@ -19,7 +19,7 @@ import dagster as dg
 from floe_core.artifacts import CompiledArtifacts, load_artifacts
 
 from floe_dagster_provider import artifacts_registry
-from floe_dagster_provider.assets import build_assets
+from floe_dagster_provider.assets import build_assets, build_source_checks
 from floe_dagster_provider.io_manager import IO_MANAGER_KEY, IcebergIOManager
 from floe_dagster_provider.jobs import build_jobs
 from floe_dagster_provider.partitions import PartitionsDefs
@@ -38,6 +38,7 @@ class DagsterObjects:
     """Every native object built from one artifacts file, before they are bundled into Definitions."""
 
     assets: list[Any]
+    asset_checks: list[dg.AssetChecksDefinition]
     jobs: dict[str, Any]
     schedules: list[dg.ScheduleDefinition]
     schedule_sensors: list[dg.SensorDefinition]
@@ -57,6 +58,7 @@ def build_objects(
     schedules, schedule_sensors = build_schedules(artifacts, jobs, partitions)
     return DagsterObjects(
         assets=build_assets(artifacts, translator, partitions),
+        asset_checks=build_source_checks(artifacts, translator),
         jobs=jobs,
         schedules=schedules,
         schedule_sensors=schedule_sensors,
@@ -90,6 +92,7 @@ def definitions_from_artifacts(
     objects = build_objects(artifacts, translator=translator, artifacts_ref=artifacts_ref)
     return dg.Definitions(
         assets=objects.assets,
+        asset_checks=objects.asset_checks,
         jobs=list(objects.jobs.values()),
         schedules=objects.schedules,
         sensors=[*objects.schedule_sensors, *objects.sensors],

@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import InputError, Problem
-from floe_core.planning import rerun_selection, split_partition_label
 from floe_core.plugin import RunRecord
 
 from floe_dagster_provider import _compat
 from floe_dagster_provider.jobs import JOB_TAG
+from floe_dagster_provider.run_history import RANGE_SEPARATOR
 from floe_dagster_provider.translator import DagsterTranslator
 
 
@@ -40,6 +40,8 @@ def check_job(artifacts: CompiledArtifacts, job: str, partition: str | None) -> 
 
 
 def rerun_keys(artifacts: CompiledArtifacts, job: str, parent: RunRecord) -> list[dg.AssetKey]:
+    from floe_core.planning import rerun_selection  # imports networkx: only a rerun pays for it
+
     keys = rerun_selection(artifacts, job, parent)
     if not keys:
         raise InputError(
@@ -61,21 +63,25 @@ def execute(
     *,
     tags: Mapping[str, str] | None = None,
     selection: Sequence[dg.AssetKey] | None = None,
+    log_level: str = "info",
 ) -> str:
     """Run `job_def` in-process on `instance` and return the run id; failures are recorded, not raised.
 
     `partition` is a key, or `first...last` for a ranged run (Dagster's range tags, as its backfills set).
+    `log_level` is the artifacts' `observability.log_level`: Dagster's console logger otherwise prints every
+    engine event at DEBUG, which buries a run's own messages.
     """
     run_tags = {JOB_TAG: job_def.name, **(tags or {})}
     partition_key = None
     if partition is not None:
-        first, last = split_partition_label(partition)
-        if last is None or last == first:
+        first, _, last = partition.partition(RANGE_SEPARATOR)
+        if not last or last == first:
             partition_key = first
         else:
             run_tags[_compat.RANGE_START_TAG] = first
             run_tags[_compat.RANGE_END_TAG] = last
     result = job_def.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": log_level.upper()}}}},
         instance=instance,
         partition_key=partition_key,
         tags=run_tags,

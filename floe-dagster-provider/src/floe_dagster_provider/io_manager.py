@@ -22,7 +22,7 @@ from floe_dagster_provider.resources import FloeCatalogResource, FloeStorageReso
 IO_MANAGER_KEY = "floe_iceberg_io_manager"
 
 
-class IcebergIOManager(dg.ConfigurableIOManager):  # type: ignore[misc]
+class IcebergIOManager(dg.ConfigurableIOManager):
     """Writes a Python asset's rows to the Iceberg table its artifacts name; loads them back as pyarrow."""
 
     artifacts_ref: str
@@ -38,39 +38,22 @@ class IcebergIOManager(dg.ConfigurableIOManager):  # type: ignore[misc]
             return
         artifacts = self._artifacts()
         key = _floe_key(context.asset_key)
-        asset = artifacts.assets_by_key[key]
-        if asset.iceberg_table is None:
-            raise RuntimeFailure(
-                Problem(
-                    f"asset {key!r} returned rows but has no Iceberg table to write them to",
-                    field=f"orchestration.assets[{key}].iceberg_table",
-                    fix="set icebergTable on the Python asset in floe.yaml, or return None",
-                )
-            )
         first, last = _partition_range(context)
-        parts = artifacts.asset_partitions(key)
-        run_context = floe_python.build_context(artifacts, asset, parts, first, None if last == first else last)
-        data = floe_python.rows_as_arrow(artifacts, asset, obj)
-        if data is None:
-            return
-        # floe-core keeps the partition scope of a write private to run_python_asset; see NOTES_FOR_LEAD.md.
-        window, values = floe_python._partition_scope(parts, run_context)
-        data = floe_python.with_partition_columns(data, parts, run_context, window, values)
-        written = floe_iceberg.write_table(
-            artifacts,
-            asset.iceberg_table,
-            data,
-            overwrite_window=window,
-            overwrite_values=values,
-            snapshot_properties={"floe.asset": key, "floe.partition": first or "", "floe.engine": "dagster"},
+        run_context = floe_python.build_context(
+            artifacts, artifacts.assets_by_key[key], artifacts.asset_partitions(key), first,
+            None if last == first else last,
         )
-        context.add_output_metadata(
-            {
-                "iceberg_table": written.identifier,
-                "rows_written": written.rows_written,
-                "snapshot_id": str(written.snapshot_id),
-            }
+        written = floe_python.write_asset_rows(
+            artifacts, run_context, obj, snapshot_properties={"floe.engine": "dagster"}
         )
+        if written is not None:
+            context.add_output_metadata(
+                {
+                    "iceberg_table": written.identifier,
+                    "rows_written": written.rows_written,
+                    "snapshot_id": str(written.snapshot_id),
+                }
+            )
 
     def load_input(self, context: dg.InputContext) -> Any:
         artifacts = self._artifacts()

@@ -10,7 +10,6 @@ import dagster as dg
 from floe_core.artifacts import (
     BackfillPolicy,
     CompiledArtifacts,
-    MultiPartitions,
     PartitionMapping,
     Partitions,
     StaticPartitions,
@@ -104,12 +103,3 @@ def context_partition_range(context: dg.AssetExecutionContext) -> RangeKeys | No
     if context.has_partition_key:
         return context.partition_key, context.partition_key
     return None
-
-
-def is_time_partitioned(parts: Partitions | None) -> bool:
-    if isinstance(parts, TimeWindowPartitions):
-        return True
-    return isinstance(parts, MultiPartitions) and any(
-        isinstance(d.partitions, TimeWindowPartitions) for d in parts.dimensions
-    )
-

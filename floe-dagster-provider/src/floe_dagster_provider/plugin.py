@@ -108,7 +108,10 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
             tags[_compat.ROOT_RUN_TAG] = (root.tags.get(_compat.ROOT_RUN_TAG) if root else None) or rerun_of
         execution.check_job(artifacts, job, partition)
         job_def = execution.job_definition(self.definitions(artifacts), job)
-        run_id = execution.execute(job_def, self.instance, partition, tags=tags, selection=selection)
+        run_id = execution.execute(
+            job_def, self.instance, partition, tags=tags, selection=selection,
+            log_level=artifacts.observability.log_level,
+        )
         return run_history.get_run_record(self.instance, run_id)
 
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:

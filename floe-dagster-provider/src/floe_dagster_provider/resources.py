@@ -13,9 +13,10 @@ from typing import Any
 import dagster as dg
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.runtime.warehouse import duckdb_path
+from pydantic import Field
 
 
-class FloeComputeResource(dg.ConfigurableResource):  # type: ignore[misc]
+class FloeComputeResource(dg.ConfigurableResource):  # type: ignore[type-arg, unused-ignore]
     """Where dbt runs: the DuckDB file, dbt's thread count, and the dbt target of the project's profile."""
 
     duckdb_path: str
@@ -30,7 +31,7 @@ class FloeComputeResource(dg.ConfigurableResource):  # type: ignore[misc]
         return artifacts.model_copy(update={"plugins": plugins, "dbt_profiles": profiles})
 
 
-class FloeStorageResource(dg.ConfigurableResource):  # type: ignore[misc]
+class FloeStorageResource(dg.ConfigurableResource):  # type: ignore[type-arg, unused-ignore]
     """Object storage under the Iceberg warehouse; the keys come from environment variables."""
 
     kind: str = "local"
@@ -51,7 +52,7 @@ class FloeStorageResource(dg.ConfigurableResource):  # type: ignore[misc]
         return {k: v for k, v in props.items() if v}
 
 
-class FloeCatalogResource(dg.ConfigurableResource):  # type: ignore[misc]
+class FloeCatalogResource(dg.ConfigurableResource):  # type: ignore[type-arg, unused-ignore]
     """The Iceberg catalog: a SQLite SQL catalog with a local warehouse by default, or a REST catalog."""
 
     kind: str = "sql"
@@ -59,7 +60,7 @@ class FloeCatalogResource(dg.ConfigurableResource):  # type: ignore[misc]
     uri: str | None = None
     warehouse: str = "target/iceberg"
     token: str | None = None
-    properties: dict[str, str] = {}
+    properties: dict[str, str] = Field(default_factory=dict)
 
     def apply(self, artifacts: CompiledArtifacts, storage: FloeStorageResource | None = None) -> CompiledArtifacts:
         """The artifacts with this catalog (and storage) in effect.

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from floe_core.planning import RANGE_SEPARATOR
-from floe_core.plugin import AssetOutcome, CheckStatus, RunFilter, RunRecord, RunStatus
+from floe_core.plugin import AssetOutcome, AssetStatus, CheckStatus, RunFilter, RunRecord, RunStatus
 
 from floe_dagster_provider import _compat
 from floe_dagster_provider.dbt_assets import OUTCOMES_METADATA_KEY
 
 ENGINE = "dagster"
+# floe's label of a ranged run's partitions (`first...last`), as floe_core.planning writes it.
+RANGE_SEPARATOR = "..."
 BACKFILL_TAG = "floe/backfill"
 
 _STATUS: dict[str, RunStatus] = {
@@ -134,10 +135,10 @@ def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, Asset
         if event is None:
             continue
         kind = event.event_type_value
-        data = event.event_specific_data
+        data: Any = event.event_specific_data
         if kind == "ASSET_MATERIALIZATION_PLANNED":
             planned[_key(data.asset_key)] = event.step_key
-        elif kind == "ASSET_MATERIALIZATION":
+        elif kind == "ASSET_MATERIALIZATION" and event.asset_key is not None:
             materialized.add(_key(event.asset_key))
         elif kind in ("STEP_START", "STEP_RESTARTED") and event.step_key:
             # A retry restarts the step (STEP_RESTARTED) rather than starting it again.
@@ -151,6 +152,7 @@ def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, Asset
     assets: dict[str, AssetOutcome] = {}
     for key, step in planned.items():
         attempts = starts.get(step or "", 0)
+        status: AssetStatus
         if key in materialized:
             status = "materialized"
         elif step in failed_steps:

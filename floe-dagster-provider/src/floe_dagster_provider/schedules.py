@@ -100,8 +100,7 @@ def closed_partition_keys(parts: Any, partitions_def: dg.PartitionsDefinition, m
         names = sorted(per_dim)
         first, second = per_dim[names[0]], per_dim[names[1]]
         return [str(dg.MultiPartitionKey({names[0]: a, names[1]: b})) for a in first for b in second]
-    keys = partitions_def.get_partition_keys(current_time=moment)
-    return list(keys[-1:])
+    return list(partitions_def.get_partition_keys(current_time=moment))[-1:]
 
 
 def after_jobs_sensor(schedule: Schedule, jobs: dict[str, Any]) -> dg.SensorDefinition:
@@ -125,7 +124,8 @@ def after_jobs_sensor(schedule: Schedule, jobs: dict[str, Any]) -> dg.SensorDefi
 def after_jobs_request(instance: dg.DagsterInstance, job: str, waits_for: tuple[str, ...]) -> Any:
     """A run request once each of `waits_for` has a success newer than the last run of `job`."""
     last = instance.get_run_records(dg.RunsFilter(job_name=job), limit=1)
-    since = last[0].create_timestamp.timestamp() if last else float("-inf")
+    # Dagster 1.9 stores creation times to the second; a start time is exact, so prefer it.
+    since = (last[0].start_time or last[0].create_timestamp.timestamp()) if last else float("-inf")
     successes = []
     for name in waits_for:
         found = instance.get_run_records(

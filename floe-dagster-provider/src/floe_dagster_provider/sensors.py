@@ -62,7 +62,9 @@ def sensor_definition(
     return custom_sensor(spec, artifacts, jobs[spec.job], common)
 
 
-def file_sensor(spec: FileSensor, artifacts: CompiledArtifacts, job: Any, common: dict[str, Any]) -> dg.SensorDefinition:
+def file_sensor(
+    spec: FileSensor, artifacts: CompiledArtifacts, job: Any, common: dict[str, Any]
+) -> dg.SensorDefinition:
     @dg.sensor(job=job, **common)
     def _file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         files, cursor = new_files(spec, artifacts.project_dir, context.cursor)
@@ -93,7 +95,7 @@ def asset_sensor(
         latest = {k: r for k, r in context.latest_materialization_records_by_key().items() if r is not None}
         if not latest:
             return dg.SkipReason(f"no new materialization of {', '.join(spec.assets)}")
-        context.advance_all_cursors()
+        context.advance_all_cursors()  # type: ignore[no-untyped-call, unused-ignore]
         run_key = ",".join(sorted(str(r.storage_id) for r in latest.values()))
         return dg.RunRequest(run_key=run_key, tags={SENSOR_TAG: spec.name})
 
@@ -114,7 +116,9 @@ def run_status_sensor(spec: RunStatusSensor, jobs: dict[str, Any], common: dict[
     return _run_status_sensor
 
 
-def sql_sensor(spec: SqlSensor, artifacts: CompiledArtifacts, job: Any, common: dict[str, Any]) -> dg.SensorDefinition:
+def sql_sensor(
+    spec: SqlSensor, artifacts: CompiledArtifacts, job: Any, common: dict[str, Any]
+) -> dg.SensorDefinition:
     @dg.sensor(job=job, **common)
     def _sql_sensor(context: dg.SensorEvaluationContext, floe_compute: FloeComputeResource) -> Any:
         if sql_condition(floe_compute.apply(artifacts), spec):

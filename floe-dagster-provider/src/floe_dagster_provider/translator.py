@@ -91,6 +91,12 @@ class DagsterTranslator:
             metadata["floe/callable"] = asset.python.callable
         return metadata
 
+    def include_check(self, check: Check) -> bool:
+        """Whether a dbt test becomes a Dagster asset check. A test left out still runs inside `dbt build`
+        (and still stops dbt's downstream models when it fails); Dagster just does not track it, which
+        saves one op output per test at load."""
+        return True
+
     def get_check_description(self, check: Check) -> str | None:
         return check.description or None
 
