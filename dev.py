@@ -29,17 +29,26 @@ def _tools_bin() -> Path:
     return bin_dir
 
 
+def _interpreter_dirs() -> list[str]:
+    """Folders holding python3.10 ... python3.13 under pyenv, newest patch first. Prepended to PATH so uv
+    and tox find real interpreters before pyenv's shims, which fail for any version not selected."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found: dict[str, tuple[tuple[int, ...], Path]] = {}
+    for version_dir in root.glob("3.*"):
+        parts = version_dir.name.split(".")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts) or int(parts[1]) < 10:
+            continue
+        key = tuple(int(p) for p in parts)
+        minor = parts[1]
+        if (version_dir / "bin" / f"python3.{minor}").exists() and key > found.get(minor, ((), root))[0]:
+            found[minor] = (key, version_dir / "bin")
+    return [str(path) for _, path in sorted(found.values(), reverse=True)]
+
+
 def _environment(bin_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = os.pathsep.join([str(bin_dir), *_interpreter_dirs(), env.get("PATH", "")])
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")
-    # pyenv hides every interpreter but the active one; tox needs python3.10 ... python3.13 by name.
-    pyenv = shutil.which("pyenv")
-    if pyenv and "PYENV_VERSION" not in os.environ:
-        listed = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True).stdout.split()
-        wanted = [v for v in listed if v.count(".") == 2 and v.split(".")[0] == "3" and int(v.split(".")[1]) >= 10]
-        if wanted:
-            env["PYENV_VERSION"] = ":".join(sorted(wanted, key=lambda v: tuple(map(int, v.split("."))), reverse=True))
     return env
 
 

@@ -15,10 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthetic import write_project
-
 from floe_core import compile_project
 from floe_core.artifacts import dump_artifacts
+from synthetic import write_project
 
 
 def _time(fn) -> float:  # type: ignore[no-untyped-def]
