@@ -130,3 +130,13 @@ def test_the_manifest_is_stale_when_a_project_file_is_newer(tmp_path: Path) -> N
     os.utime(model, None)
     os.utime(manifest, (1_000_000, 1_000_000))
     assert manifest_is_stale(manifest, project)
+
+
+def test_a_copy_with_other_assets_looks_up_its_own_assets(make_project, demo_spec_text) -> None:
+    artifacts = compile_project(make_project(demo_spec_text), manifest=DEMO_MANIFEST).artifacts
+    assert "orders" in artifacts.assets_by_key
+    fewer = artifacts.orchestration.model_copy(
+        update={"assets": tuple(a for a in artifacts.orchestration.assets if a.key != "orders")})
+    copy = artifacts.model_copy(update={"orchestration": fewer})
+    assert "orders" not in copy.assets_by_key
+    assert copy.project_dir == artifacts.project_dir

@@ -7,6 +7,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+from floe_contract_tests.harness import ProviderHarness
 from floe_core import CompiledArtifacts, compile_project, write_artifacts
 
 PROJECT = Path(__file__).parent / "project"
@@ -39,3 +40,16 @@ def expected_chain_c(artifacts: CompiledArtifacts) -> dict[str, tuple[int, int]]
 def expected_daily(artifacts: CompiledArtifacts, day: str) -> tuple[int, int]:
     rows = [r for r in seed_events(artifacts) if r["event_date"] == day]
     return len(rows), sum(int(r["amount"]) for r in rows)
+
+
+SEED = "events"
+
+
+def ensure_seeded(harness: ProviderHarness) -> None:
+    """Partitioned scenario jobs read the `events` seed but do not build it; build it through the engine
+    (the chain job holds it) so each test stands alone, in any order."""
+    from floe_contract_tests.warehouse import table_exists
+
+    if not table_exists(harness.artifacts, SEED):
+        job = next(j.name for j in harness.artifacts.orchestration.jobs if SEED in j.assets)
+        assert harness.run_job(job).status == "success", f"seeding {SEED!r} through job {job!r} failed"

@@ -6,7 +6,7 @@ from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
-from floe_contract_tests.scenarios import expected_daily
+from floe_contract_tests.scenarios import ensure_seeded, expected_daily
 from floe_contract_tests.warehouse import execute, query
 
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"]
@@ -27,6 +27,7 @@ class BackfillContract:
     def test_a_backfill_runs_exactly_its_range_in_runs_of_the_policy_size_and_is_idempotent(
         self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
     ) -> None:
+        ensure_seeded(harness)
         execute(contract_artifacts, "drop table if exists main.daily_events")
         request = BackfillRequest(job="daily", start=DAYS[0], end=DAYS[-1], reprocess="all")
         result = harness.launch_backfill(request)
@@ -46,6 +47,7 @@ class BackfillContract:
     def test_a_backfill_of_missing_partitions_skips_those_that_already_succeeded(
         self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
     ) -> None:
+        ensure_seeded(harness)
         everything = harness.launch_backfill(BackfillRequest(job="daily", start=LATER[0], end=LATER[1],
                                                              reprocess="all"))
         assert everything.succeeded

@@ -6,7 +6,7 @@ from floe_core import CompiledArtifacts
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
-from floe_contract_tests.scenarios import expected_chain_c, expected_daily
+from floe_contract_tests.scenarios import ensure_seeded, expected_chain_c, expected_daily
 from floe_contract_tests.warehouse import execute, query
 
 
@@ -78,6 +78,7 @@ class ExecutionContract:
     @requires("time_window_partitions")
     def test_a_partition_run_hands_its_window_to_dbt(self, harness: ProviderHarness,
                                                      contract_artifacts: CompiledArtifacts) -> None:
+        ensure_seeded(harness)
         execute(contract_artifacts, "drop table if exists main.daily_events")
         record = harness.run_job("daily", "2024-01-03")
         assert record.status == "success" and record.partition == "2024-01-03"
@@ -88,6 +89,7 @@ class ExecutionContract:
     @requires("static_partitions")
     def test_a_static_partition_run_hands_its_key_to_dbt(self, harness: ProviderHarness,
                                                          contract_artifacts: CompiledArtifacts) -> None:
+        ensure_seeded(harness)
         execute(contract_artifacts, "drop table if exists main.regional_events")
         record = harness.run_job("regional", "us")
         assert record.status == "success" and record.partition == "us"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, PrivateAttr
 
@@ -46,6 +48,9 @@ class Orchestration(FloeModel):
     default_retry: RetryPolicy = RetryPolicy()
 
 
+_LOOKUPS = ("assets_by_key", "jobs_by_name", "partitions_by_name", "checks_by_asset", "backfill_by_job")
+
+
 class CompiledArtifacts(FloeModel):
     schema_: str = Field(default=ARTIFACTS_SCHEMA_ID, alias="$schema")
     version: str = ARTIFACTS_VERSION
@@ -63,6 +68,14 @@ class CompiledArtifacts(FloeModel):
     def base_dir(self) -> Path:
         """The folder of the artifacts file: relative paths inside the artifacts resolve against it."""
         return self._base_dir
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> CompiledArtifacts:
+        """A copy whose lookup tables are rebuilt from its own fields (they are caches of them)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _LOOKUPS:
+            copied.__dict__.pop(name, None)
+        copied._base_dir = self._base_dir
+        return copied
 
     def located_at(self, artifacts_file: Path) -> CompiledArtifacts:
         self._base_dir = artifacts_file.resolve().parent
