@@ -7,8 +7,9 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-from floe_contract_tests.harness import ProviderHarness
 from floe_core import CompiledArtifacts, compile_project, write_artifacts
+
+from floe_contract_tests.harness import ProviderHarness
 
 PROJECT = Path(__file__).parent / "project"
 
