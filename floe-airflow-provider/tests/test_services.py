@@ -1,7 +1,7 @@
 """End to end with Airflow's own services: api-server, scheduler and dag-processor on loopback.
 
-Slow (the services start in 30-60 s and every task is a process of its own), so it runs only when
-FLOE_AIRFLOW_SERVICES=1; CI runs it in one Airflow environment.
+Slow (the services start in 30-60 s and every task is a process of its own), so it carries the `services`
+marker: tox runs it in one Airflow environment and deselects it (`-m "not services"`) in the others.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 from floe_airflow_provider.deploy import factory_file_text
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("FLOE_AIRFLOW_SERVICES"), reason="set FLOE_AIRFLOW_SERVICES=1 to start Airflow's services"
-)
+pytestmark = pytest.mark.services
 DAG_ID = "jaffle_floe.nightly"
 
 

@@ -91,7 +91,7 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
 
     def _execute(self, artifacts: CompiledArtifacts, job: str, keys: list[str], partition: str | None,
                  backfill_id: str | None = None) -> RunRecord:
-        from floe_core.runtime import run_dbt, run_python_asset
+        from floe_core.runtime import run_dbt
 
         started = datetime.now(timezone.utc)
         dbt_vars = self._vars(artifacts, job, partition)
@@ -110,7 +110,7 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
             if upstream_failed:
                 outcomes[key] = AssetOutcome(status="skipped", attempts=0)
                 continue
-            outcomes[key] = self._run_python(artifacts, key, partition, run_python_asset)
+            outcomes[key] = self._run_python(artifacts, key, partition)
         blocked = any(s == "failed" for s in checks.values())
         ok = all(o.status == "materialized" for o in outcomes.values()) and not blocked
         record = RunRecord(
@@ -122,13 +122,15 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
             f.write(record.model_dump_json() + "\n")
         return record
 
-    def _run_python(self, artifacts: CompiledArtifacts, key: str, partition: str | None, run) -> AssetOutcome:  # type: ignore[no-untyped-def]
+    def _run_python(self, artifacts: CompiledArtifacts, key: str, partition: str | None) -> AssetOutcome:
+        from floe_core.runtime import run_python_asset
+
         asset = artifacts.assets_by_key[key]
         policy = asset.retry or artifacts.orchestration.default_retry
         first, last = split_partition_label(partition) if partition else (None, None)
         for attempt in range(1, policy.max_retries + 2):
             try:
-                run(artifacts, key, first, last)
+                run_python_asset(artifacts, key, first, last)
                 return AssetOutcome(status="materialized", attempts=attempt)
             except Exception:
                 if attempt > policy.max_retries:

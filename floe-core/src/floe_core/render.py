@@ -20,7 +20,7 @@ def render(artifacts: CompiledArtifacts, keys: list[str], fmt: str) -> str:
         return _mermaid(artifacts, sorted(chosen), edges)
     if fmt == "dot":
         return _dot(artifacts, sorted(chosen), edges)
-    return _html(artifacts, sorted(chosen), edges)
+    return _html(artifacts, graph, sorted(chosen), edges)
 
 
 def _ids(keys: list[str]) -> dict[str, str]:
@@ -56,10 +56,9 @@ def _dot(artifacts: CompiledArtifacts, keys: list[str], edges: list[tuple[str, s
     return "\n".join(lines) + "\n"
 
 
-def _html(artifacts: CompiledArtifacts, keys: list[str], edges: list[tuple[str, str]]) -> str:
+def _html(artifacts: CompiledArtifacts, graph: AssetGraph, keys: list[str], edges: list[tuple[str, str]]) -> str:
     """A page with the graph laid out in layers (longest path from the sources) and drawn as inline SVG."""
     depth: dict[str, int] = {}
-    graph = AssetGraph(artifacts.orchestration.assets)
     for key in graph.topological_order(keys):
         ups = [a for a, b in edges if b == key]
         depth[key] = 1 + max((depth[u] for u in ups), default=-1)

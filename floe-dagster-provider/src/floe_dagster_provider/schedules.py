@@ -43,8 +43,9 @@ def default_schedule_status(enabled: bool) -> dg.DefaultScheduleStatus:
     return dg.DefaultScheduleStatus.RUNNING if enabled else dg.DefaultScheduleStatus.STOPPED
 
 
-def cron_schedule(schedule: Schedule, job: Any) -> dg.ScheduleDefinition:
+def cron_schedule(schedule: Schedule, job: Any, execution_fn: Any = None) -> dg.ScheduleDefinition:
     assert schedule.cron is not None
+    extra = {} if execution_fn is None else {"execution_fn": execution_fn}
     return dg.ScheduleDefinition(
         name=schedule.name,
         cron_schedule=schedule.cron,
@@ -52,6 +53,7 @@ def cron_schedule(schedule: Schedule, job: Any) -> dg.ScheduleDefinition:
         execution_timezone=schedule.timezone,
         default_status=default_schedule_status(schedule.enabled),
         description=schedule.description or None,
+        **extra,
     )
 
 
@@ -75,15 +77,7 @@ def partitioned_schedule(
         for key in keys:
             yield dg.RunRequest(run_key=f"{key}@{moment.isoformat()}" if repeats else key, partition_key=key)
 
-    return dg.ScheduleDefinition(
-        name=schedule.name,
-        cron_schedule=schedule.cron,
-        job=job,
-        execution_timezone=schedule.timezone,
-        default_status=default_schedule_status(schedule.enabled),
-        description=schedule.description or None,
-        execution_fn=_requests,
-    )
+    return cron_schedule(schedule, job, execution_fn=_requests)
 
 
 def closed_partition_keys(parts: Any, partitions_def: dg.PartitionsDefinition, moment: datetime) -> list[str]:
