@@ -3,8 +3,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from floe_core.artifacts import MultiPartitions, PartitionDimension, StaticPartitions, TimeWindowPartitions
-from floe_core.partitioning import partition_keys, partition_vars, time_window
+from floe_core.artifacts import (
+    AllPartitionsMapping,
+    MultiPartitions,
+    MultiToSingleMapping,
+    PartitionDimension,
+    StaticMapping,
+    StaticPartitions,
+    TimeWindowMapping,
+    TimeWindowPartitions,
+)
+from floe_core.partitioning import partition_keys, partition_vars, time_window, upstream_partition_keys
 
 DAILY = TimeWindowPartitions(name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4),
                              timezone="Europe/Amsterdam")
@@ -67,3 +76,34 @@ def test_the_repeated_hour_of_a_fall_back_change_gets_keys_that_name_each_pass()
     assert first[1].astimezone(timezone.utc) == second[0].astimezone(timezone.utc), "passes are consecutive"
     assert first[0].astimezone(timezone.utc) < second[0].astimezone(timezone.utc)
     assert (second[1].astimezone(timezone.utc) - second[0].astimezone(timezone.utc)).total_seconds() == 3600
+
+
+HOURLY = TimeWindowPartitions(name="hourly", cadence="hourly", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4),
+                              timezone="Europe/Amsterdam")
+REGIONS = StaticPartitions(name="regions", keys=("eu", "us"))
+BY_REGION = MultiPartitions(name="by_region", dimensions=(PartitionDimension(name="date", partitions=DAILY),
+                                                          PartitionDimension(name="region", partitions=REGIONS)))
+
+
+@pytest.mark.parametrize(
+    ("up", "down", "mapping", "key", "expected"),
+    [
+        pytest.param(DAILY, DAILY, None, "2024-01-02", ["2024-01-02"], id="identity"),
+        pytest.param(DAILY, DAILY, TimeWindowMapping(start_offset=-1), "2024-01-03", ["2024-01-02", "2024-01-03"],
+                     id="trailing-day"),
+        pytest.param(DAILY, DAILY, TimeWindowMapping(start_offset=-1), "2024-01-01", ["2024-01-01"],
+                     id="trailing-day-clipped-at-the-first-partition"),
+        pytest.param(HOURLY, DAILY, TimeWindowMapping(), "2024-01-02", [f"2024-01-02-{h:02d}:00" for h in range(24)],
+                     id="hours-of-a-day"),
+        pytest.param(DAILY, HOURLY, TimeWindowMapping(), "2024-01-02-05:00", ["2024-01-02"], id="day-of-an-hour"),
+        pytest.param(REGIONS, REGIONS, StaticMapping(mapping={"eu": ("us",), "us": ("eu", "us")}), "us",
+                     ["eu", "us"], id="static"),
+        pytest.param(BY_REGION, DAILY, MultiToSingleMapping(dimension="date"), "2024-01-02",
+                     ["2024-01-02|eu", "2024-01-02|us"], id="multi-to-single"),
+        pytest.param(DAILY, BY_REGION, MultiToSingleMapping(dimension="date"), "2024-01-02|us", ["2024-01-02"],
+                     id="single-to-multi"),
+        pytest.param(REGIONS, DAILY, AllPartitionsMapping(), "2024-01-02", ["eu", "us"], id="all"),
+    ],
+)
+def test_a_mapping_names_the_upstream_partitions_a_partition_reads(up, down, mapping, key, expected) -> None:
+    assert upstream_partition_keys(up, down, mapping, key) == expected

@@ -101,6 +101,15 @@ class DagsterHarness(ProviderHarness):
         partitions_def = node.partitions_def
         return [] if partitions_def is None else list(partitions_def.get_partition_keys())
 
+    def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:
+        child, parent = dg.AssetKey(asset.split("/")), dg.AssetKey(upstream.split("/"))
+        down = self.asset_graph.get(child).partitions_def
+        up = self.asset_graph.get(parent).partitions_def
+        mapping = self.asset_graph.get_partition_mapping(child, parent)
+        wanted = down.empty_subset().with_partition_keys([partition])
+        mapped = mapping.get_upstream_mapped_partitions_result_for_partitions(wanted, down, up)
+        return list(mapped.partitions_subset.get_partition_keys())
+
     def _floe_sensors(self) -> list[dg.SensorDefinition]:
         # Schedules that wait on other jobs are run-status sensors in Dagster, but schedules in floe.
         return [s for s in self.repository.sensor_defs if AFTER_JOBS_METADATA_KEY not in s.metadata]

@@ -84,6 +84,13 @@ class ProviderHarness(ABC):
     def partition_keys(self, asset: str) -> list[str]:
         """The engine's partition keys of an asset (empty when unpartitioned)."""
 
+    def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:
+        """The partitions of `upstream` that partition `partition` of `asset` reads, as the engine maps them.
+
+        Only an engine that models partition mappings can answer; the others inherit this refusal.
+        """
+        raise NotImplementedError(f"{self.engine} does not model partition mappings")
+
     @abstractmethod
     def sensor_jobs(self) -> dict[str, str]:
         """Sensor name -> the job it triggers."""

@@ -27,7 +27,7 @@ from floe_core import (
     RunFilter,
     RunRecord,
 )
-from floe_core.artifacts import Asset, Schedule, Sensor
+from floe_core.artifacts import Asset, RetryPolicy, Schedule, Sensor
 from floe_core.partitioning import partition_vars
 from floe_core.planning import plan_backfill, rerun_selection, split_partition_label
 from floe_core.version import __version__
@@ -98,19 +98,27 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
         outcomes: dict[str, AssetOutcome] = {}
         checks: dict[str, str] = {}
         dbt_keys = [k for k in keys if artifacts.assets_by_key[k].is_dbt]
-        if dbt_keys:
-            result = run_dbt(artifacts, "build", dbt_keys, dbt_vars=dbt_vars)
-            for key in dbt_keys:
-                status = result.asset_status(key) or "skipped"
-                outcomes[key] = AssetOutcome(status=status, attempts=1 if status != "skipped" else 0)
+        pending = dbt_keys
+        while pending:
+            result = run_dbt(artifacts, "build", pending, dbt_vars=dbt_vars)
             checks.update(result.checks)
+            for key in pending:
+                status = result.asset_status(key) or "skipped"
+                tried = (outcomes[key].attempts if key in outcomes else 0) + (status != "skipped")
+                outcomes[key] = AssetOutcome(status=status, attempts=tried)
+            retried = [k for k in pending if outcomes[k].status == "failed"
+                       and outcomes[k].attempts <= _retry(artifacts, job, k).max_retries]
+            if retried:
+                time.sleep(max(_delay(_retry(artifacts, job, k), outcomes[k].attempts) for k in retried))
+            # What a failed model held back runs again with it.
+            pending = retried and [k for k in pending if k in retried or outcomes[k].status == "skipped"]
         graph = AssetGraph(artifacts.orchestration.assets)
         for key in graph.topological_order([k for k in keys if artifacts.assets_by_key[k].kind == "python"]):
             upstream_failed = any(outcomes.get(u) and outcomes[u].status != "materialized" for u in graph.upstream(key))
             if upstream_failed:
                 outcomes[key] = AssetOutcome(status="skipped", attempts=0)
                 continue
-            outcomes[key] = self._run_python(artifacts, key, partition)
+            outcomes[key] = self._run_python(artifacts, key, partition, _retry(artifacts, job, key))
         blocked = any(s == "failed" for s in checks.values())
         ok = all(o.status == "materialized" for o in outcomes.values()) and not blocked
         record = RunRecord(
@@ -122,11 +130,10 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
             f.write(record.model_dump_json() + "\n")
         return record
 
-    def _run_python(self, artifacts: CompiledArtifacts, key: str, partition: str | None) -> AssetOutcome:
+    def _run_python(self, artifacts: CompiledArtifacts, key: str, partition: str | None,
+                    policy: RetryPolicy) -> AssetOutcome:
         from floe_core.runtime import run_python_asset
 
-        asset = artifacts.assets_by_key[key]
-        policy = asset.retry or artifacts.orchestration.default_retry
         first, last = split_partition_label(partition) if partition else (None, None)
         for attempt in range(1, policy.max_retries + 2):
             try:
@@ -135,7 +142,7 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
             except Exception:
                 if attempt > policy.max_retries:
                     return AssetOutcome(status="failed", attempts=attempt)
-                time.sleep(policy.delay_seconds * (2 ** (attempt - 1) if policy.backoff == "exponential" else 1))
+                time.sleep(_delay(policy, attempt))
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -162,3 +169,13 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
         matched = [r for r in records if run_filter.matches(r)]
         matched.sort(key=lambda r: r.started_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
         return matched[: run_filter.limit]
+
+
+def _retry(artifacts: CompiledArtifacts, job: str, key: str) -> RetryPolicy:
+    """An asset's own policy wins over its job's, which wins over the product's default."""
+    return (artifacts.assets_by_key[key].retry or artifacts.jobs_by_name[job].retry
+            or artifacts.orchestration.default_retry)
+
+
+def _delay(policy: RetryPolicy, attempt: int) -> float:
+    return policy.delay_seconds * (2 ** (attempt - 1) if policy.backoff == "exponential" else 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 from floe_core import AssetGraph, CompiledArtifacts, RunFilter
 from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
 from floe_core.cron import fire_times
-from floe_core.partitioning import partition_keys
+from floe_core.partitioning import partition_keys, upstream_partition_keys
 
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
 from floe_contract_tests.reference import ReferenceDefinitions, ReferenceOrchestratorPlugin
@@ -54,6 +54,12 @@ class ReferenceHarness(ProviderHarness):
     def partition_keys(self, asset: str) -> list[str]:
         parts = self._artifacts.asset_partitions(asset)
         return [] if parts is None else partition_keys(parts)
+
+    def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:
+        down, up = self._artifacts.asset_partitions(asset), self._artifacts.asset_partitions(upstream)
+        dep = next(d for d in self._artifacts.assets_by_key[asset].deps if d.key == upstream)
+        assert down is not None and up is not None
+        return upstream_partition_keys(up, down, dep.partition_mapping, partition)
 
     def sensor_jobs(self) -> dict[str, str]:
         return {s.name: s.job for s in self.defs.sensors}

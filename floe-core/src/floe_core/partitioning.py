@@ -6,10 +6,17 @@ Engine-neutral truth for the contract suite: each provider must report these key
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import product
 
-from floe_core.artifacts import MultiPartitions, Partitions, StaticPartitions, TimeWindowPartitions
+from floe_core.artifacts import (
+    MultiPartitions,
+    PartitionMapping,
+    Partitions,
+    StaticPartitions,
+    TimeWindowPartitions,
+)
 from floe_core.cron import get_timezone, iter_fire_times, parse_cron
 
 CADENCE_CRON: dict[str, str] = {
@@ -104,6 +111,58 @@ def partition_vars(parts: Partitions, key: str, last_key: str | None = None) -> 
                 result[name] = var
         result[f"floe_partition_{dim.name}"] = value
     return result
+
+
+def upstream_partition_keys(up: Partitions, down: Partitions, mapping: PartitionMapping | None, key: str,
+                            until: datetime | None = None) -> list[str]:
+    """The upstream partitions that downstream partition `key` reads through `mapping`, in upstream key order.
+
+    Mapped windows outside the upstream partition set are dropped, as the engines drop them.
+    """
+    candidates = partition_keys(up, until)
+    if mapping is None or mapping.kind == "identity":
+        return [key] if key in candidates else []
+    if mapping.kind == "all":
+        return candidates
+    if mapping.kind == "static":
+        return [k for k in candidates if key in mapping.mapping.get(k, ())]
+    if mapping.kind == "multi_to_single":
+        if isinstance(down, MultiPartitions):
+            wanted = split_multi_key(down, key)[mapping.dimension]
+            return [wanted] if wanted in candidates else []
+        if isinstance(up, MultiPartitions):
+            return [k for k in candidates if split_multi_key(up, k)[mapping.dimension] == key]
+    if mapping.kind == "time_window" and isinstance(up, TimeWindowPartitions):
+        if not isinstance(down, TimeWindowPartitions):
+            raise ValueError(f"a time_window mapping cannot connect {up.name!r} to {down.name!r}")
+        start, end = time_window(down, key)
+        start, end = _shift(down, start, mapping.start_offset), _shift(down, end, mapping.end_offset)
+        return [k for k in candidates if _overlaps(time_window(up, k), start, end)]
+    raise ValueError(f"a {mapping.kind} mapping cannot connect {up.name!r} to {down.name!r}")
+
+
+def _shift(parts: TimeWindowPartitions, moment: datetime, windows: int) -> datetime:
+    """`moment` moved by `windows` cadence ticks of `parts` (backwards when negative)."""
+    cron = CADENCE_CRON[parts.cadence]
+    for _ in range(abs(windows)):
+        if windows > 0:
+            moment = next(iter_fire_times(cron, parts.timezone, moment))
+        else:
+            # No cadence is longer than a month: the last tick before `moment` lies within 32 days of it.
+            earlier = iter_fire_times(cron, parts.timezone, moment - timedelta(days=32))
+            moment = max(t for t in _until(earlier, moment))
+    return moment
+
+
+def _until(ticks: Iterator[datetime], limit: datetime) -> Iterator[datetime]:
+    for tick in ticks:
+        if tick >= limit:
+            return
+        yield tick
+
+
+def _overlaps(window: tuple[datetime, datetime], start: datetime, end: datetime) -> bool:
+    return window[0] < end and window[1] > start
 
 
 def _iso(moment: datetime, parts: TimeWindowPartitions) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
+from floe_contract_tests.restart import history_in_new_process
 from floe_contract_tests.scenarios import ensure_seeded, expected_daily
 from floe_contract_tests.warehouse import execute, query
 
@@ -56,6 +59,26 @@ class BackfillContract:
         assert list(missing.partitions) == [LATER[2]]
 
 
+    @clause("C15")
+    @requires("backfills", "python_assets")
+    def test_a_backfill_run_twice_leaves_the_same_iceberg_rows(self, harness: ProviderHarness,
+                                                               contract_artifacts: CompiledArtifacts) -> None:
+        from floe_core.runtime import read_table
+
+        ensure_seeded(harness)
+        days = DAYS[:3]
+        assert harness.launch_backfill(BackfillRequest(job="daily", start=days[0], end=days[-1],
+                                                       reprocess="all")).succeeded
+        request = BackfillRequest(job="daily_python", start=days[0], end=days[-1], reprocess="all")
+        assert harness.launch_backfill(request).succeeded
+        first = read_table(contract_artifacts, "contract.daily_amounts").sort_by("floe_partition_start")
+        assert [(str(r["floe_partition_start"]), r["amount"]) for r in first.to_pylist()] == [
+            (d, expected_daily(contract_artifacts, d)[1]) for d in days]
+        assert harness.launch_backfill(request).succeeded
+        again = read_table(contract_artifacts, "contract.daily_amounts").sort_by("floe_partition_start")
+        assert again.equals(first), "a second backfill of the same range neither adds nor changes rows"
+
+
 class HistoryContract:
     @clause("C16")
     @requires("run_history")
@@ -72,3 +95,16 @@ class HistoryContract:
             contract_artifacts.jobs_by_name["diamond"].assets)
         assert stored.started_at is not None and stored.ended_at is not None
         assert stored.started_at <= stored.ended_at
+
+    @clause("C16")
+    @requires("run_history")
+    def test_run_history_survives_a_restart(self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts,
+                                            tmp_path: Path) -> None:
+        record = harness.run_job("fanout")
+        after_restart = history_in_new_process(harness.plugin(), RunFilter(job="fanout"), tmp_path / "history.json")
+        match = [r for r in after_restart if r.run_id == record.run_id]
+        assert len(match) == 1, "a new process reads the run from the engine's own store"
+        stored = match[0]
+        assert (stored.status, stored.partition, dict(stored.assets)) == (
+            record.status, record.partition, dict(record.assets))
+        assert stored.started_at == record.started_at

@@ -95,6 +95,34 @@ class ExecutionContract:
         assert record.status == "success" and record.partition == "us"
         assert query(contract_artifacts, "select region, events from regional_events") == [("us", 10)]
 
+    @clause("C14")
+    @requires("multi_partitions", "time_window_partitions")
+    def test_a_partition_reads_the_upstream_partitions_its_mapping_names(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
+    ) -> None:
+        ensure_seeded(harness)
+        execute(contract_artifacts, "drop table if exists main.multi_events")
+        execute(contract_artifacts, "drop table if exists main.daily_rollup")
+        for key in ("2024-01-02|eu", "2024-01-02|us", "2024-01-03|eu"):
+            assert harness.run_job("multi", key).status == "success", key
+        record = harness.run_job("rollup", "2024-01-02")
+        assert record.status == "success" and _materialized(record) == {"daily_rollup"}
+        rows = query(contract_artifacts, "select cast(event_date as varchar), regions, amount from daily_rollup")
+        _events, amount = expected_daily(contract_artifacts, "2024-01-02")
+        assert rows == [("2024-01-02", 2, amount)]
+
+    @clause("C18")
+    @requires("retries")
+    def test_a_model_that_fails_once_is_retried_and_ends_green_with_two_attempts(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
+    ) -> None:
+        execute(contract_artifacts, "drop table if exists main.flaky_attempts")
+        record = harness.run_job("flaky")
+        assert record.status == "success"
+        assert record.assets["flaky"].status == "materialized"
+        assert record.assets["flaky"].attempts == 2
+        assert query(contract_artifacts, "select attempts from flaky") == [(2,)]
+
     @clause("C17")
     @requires("python_assets")
     def test_a_python_asset_writes_its_rows_to_iceberg(self, harness: ProviderHarness,
@@ -107,3 +135,6 @@ class ExecutionContract:
         table = read_table(contract_artifacts, "contract.region_totals").to_pylist()
         expected = {region: amount for region, (_n, amount) in expected_chain_c(contract_artifacts).items()}
         assert {r["region"]: r["amount"] for r in table} == expected
+        assert harness.run_job("python").status == "success"
+        again = read_table(contract_artifacts, "contract.region_totals").to_pylist()
+        assert sorted(again, key=str) == sorted(table, key=str), "running it again neither adds nor loses rows"
