@@ -325,9 +325,6 @@ def partition_scope(
     return window, None
 
 
-# Kept for callers written against the first version of this module.
-_partition_scope = partition_scope
-
 
 def _window(parts: Partitions, key: str, last_key: str | None) -> tuple[datetime, datetime] | None:
     if isinstance(parts, TimeWindowPartitions):
