@@ -46,9 +46,10 @@ if AIRFLOW_3_2:
         CronTriggerTimetable,
     )
 else:
-    from airflow.timetables.assets import AssetOrTimeSchedule  # type: ignore[no-redef]
-    from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[no-redef]
-    from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[no-redef]
+    # mypy checks against the newest Airflow, where these are other classes than the SDK's.
+    from airflow.timetables.assets import AssetOrTimeSchedule  # type: ignore[assignment]
+    from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[assignment]
+    from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[assignment]
 
 __all__ = [
     "AIRFLOW_VERSION",
@@ -94,7 +95,8 @@ def dagbag_class() -> Any:
     if AIRFLOW_3_2:
         from airflow.dag_processing.dagbag import DagBag
     else:
-        from airflow.models.dagbag import DagBag
+        # From 3.2 the old module keeps only an untyped, deprecated alias (a module `__getattr__`).
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
     return DagBag
 
 
@@ -125,7 +127,8 @@ def _dag_serializer() -> Any:
         from airflow.serialization.serialized_objects import DagSerialization
 
         return DagSerialization
-    from airflow.serialization.serialized_objects import SerializedDAG
+    # Defined here before 3.2; from 3.2 (this line is not reached) the module only imports it.
+    from airflow.serialization.serialized_objects import SerializedDAG  # type: ignore[attr-defined]
 
     return SerializedDAG
 
@@ -180,7 +183,8 @@ def sync_dags_folder(dag_folder: str) -> list[str]:
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.utils.session import create_session
 
-    manager = DagBundlesManager()
+    # Airflow leaves `DagBundlesManager.__init__(*args, **kwargs)` unannotated.
+    manager = DagBundlesManager()  # type: ignore[no-untyped-call]
     with create_session() as session:
         manager.sync_bundles_to_db(session=session)
     bag = make_dagbag(dag_folder)
@@ -189,7 +193,8 @@ def sync_dags_folder(dag_folder: str) -> list[str]:
         if AIRFLOW_3_2:
             from airflow.dag_processing.dagbag import sync_bag_to_db
         else:
-            from airflow.models.dagbag import sync_bag_to_db
+            # As DagBag above: from 3.2 the old module keeps only an untyped, deprecated alias.
+            from airflow.models.dagbag import sync_bag_to_db  # type: ignore[no-redef]
         sync_bag_to_db(bag, "dags-folder", None)
     else:
         bag.sync_to_db("dags-folder", None)
@@ -215,6 +220,8 @@ def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
     from airflow.models.dagrun import DagRun
     from airflow.utils.state import DagRunState, State, TaskInstanceState
 
+    # Importing `airflow` configures the ORM, except in library mode or a task's worker: not this process.
+    assert settings.Session is not None
     session = settings.Session()
     dr = session.query(DagRun).filter(DagRun.dag_id == dag.dag_id, DagRun.run_id == run_id).one()
     dr.dag = dag if not AIRFLOW_3_1 else scheduler_dag(dag)

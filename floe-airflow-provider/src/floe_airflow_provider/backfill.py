@@ -63,8 +63,10 @@ def requested_keys(artifacts: CompiledArtifacts, request: BackfillRequest) -> li
 
 def chunks(artifacts: CompiledArtifacts, job: str, keys: list[str]) -> list[list[str]]:
     policy = artifacts.backfill_by_job.get(job)
-    if policy is None or isinstance(policy.policy, MultiRunBackfill):
-        size = policy.policy.max_partitions_per_run if policy is not None else 1  # type: ignore[union-attr]
+    if policy is None:
+        size = 1
+    elif isinstance(policy.policy, MultiRunBackfill):
+        size = policy.policy.max_partitions_per_run
     else:
         size = max(len(keys), 1)
     return [keys[i : i + size] for i in range(0, len(keys), size)]
@@ -81,12 +83,11 @@ def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRe
     folder.sync()
     dag = folder.dag(naming.dag_id(request.job))
     timetable = _compat.core_timetable(dag)
-    native = (
+    if (
         isinstance(parts, TimeWindowPartitions)
         and all(len(group) == 1 for group in groups)
         and type(timetable).__name__ == "CronDataIntervalTimetable"
-    )
-    if native:
+    ):
         return _airflow_backfill(artifacts, dag, keys, parts, reprocess, request)
     return _floe_backfill(artifacts, folder, dag, groups, reprocess, request, naming)
 

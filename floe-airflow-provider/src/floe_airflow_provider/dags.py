@@ -32,6 +32,7 @@ from floe_core.errors import FloeError, InputError, Problem
 from floe_airflow_provider import _compat, loading, partitions, tasks
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import time_partitions_of, window_start
+from floe_airflow_provider.taskflow import task_operator
 from floe_airflow_provider.timetables import job_schedule, own_schedule_dags, schedule_timetable
 
 RenderMode = Literal["per_model", "build"]
@@ -174,7 +175,7 @@ class DagFactory:
             parts = self.artifacts.partitions_by_name.get(job.partitions or "")
             keys_arg = None
             if partitions.is_mapped(parts):
-                keys_arg = task(tasks.resolve_partitions, task_id=PARTITIONS_TASK_ID, multiple_outputs=False)(
+                keys_arg = task(task_id=PARTITIONS_TASK_ID, multiple_outputs=False)(tasks.resolve_partitions)(
                     artifacts_file=self.artifacts_file, job=job.name
                 )
             if self.get_mode(job) == "build":
@@ -210,7 +211,6 @@ class DagFactory:
         callable_ = tasks.build_dbt_asset if asset.is_dbt else tasks.run_python_asset
         inlets = [self.naming.asset(dep.key, self._group_of(dep.key)) for dep in asset.deps if dep.key not in in_job]
         decorated = task(
-            callable_,
             task_id=self.naming.task_id(asset.key),
             task_group=group,
             # One summary XCom per task: a `-> dict` annotation would otherwise push one XCom per key.
@@ -219,14 +219,14 @@ class DagFactory:
             inlets=sorted(inlets, key=lambda a: a.uri),
             doc_md=asset.description or None,
             **self.get_retry_args(self.get_retry(job, asset)),
-        )
+        )(callable_)
         kwargs: dict[str, Any] = {"artifacts_file": self.artifacts_file, "job": job.name, "key": asset.key}
         if asset.is_dbt:
             own = self.artifacts.checks_by_asset.get(asset.key, ())
             kwargs["checks"] = self._check_args(c for c in own if len(c.reads) < 2)
         if keys_arg is not None and asset.partitions is not None:
-            return decorated.partial(**kwargs).expand(partition=keys_arg).operator
-        return decorated(**kwargs).operator
+            return task_operator(decorated.partial(**kwargs).expand(partition=keys_arg))
+        return task_operator(decorated(**kwargs))
 
     def _render_multi_model_checks(
         self, job: Job, ops: Mapping[str, Any], groups: Mapping[str, TaskGroup], keys_arg: Any
@@ -236,17 +236,20 @@ class DagFactory:
             if check.asset not in ops or len(check.reads) < 2:
                 continue  # single-model tests run inside their model's `dbt build`
             decorated = task(
-                tasks.run_dbt_checks,
                 task_id=self.naming.check_task_id(check.name),
                 multiple_outputs=False,
                 task_group=groups[self.artifacts.assets_by_key[check.asset].group],
                 doc_md=check.description or None,
-            )
-            kwargs = {"artifacts_file": self.artifacts_file, "job": job.name, "checks": self._check_args([check])}
+            )(tasks.run_dbt_checks)
+            kwargs: dict[str, Any] = {
+                "artifacts_file": self.artifacts_file,
+                "job": job.name,
+                "checks": self._check_args([check]),
+            }
             if keys_arg is not None and self.artifacts.assets_by_key[check.asset].partitions is not None:
-                op = decorated.partial(**kwargs).expand(partition=keys_arg).operator
+                op = task_operator(decorated.partial(**kwargs).expand(partition=keys_arg))
             else:
-                op = decorated(**kwargs).operator
+                op = task_operator(decorated(**kwargs))
             op.set_upstream([ops[k] for k in sorted(set(check.reads)) if k in ops])
             check_ops.append(op)
         return check_ops
@@ -261,13 +264,12 @@ class DagFactory:
         build_op = None
         if dbt_keys:
             decorated = task(
-                tasks.build_dbt_selection,
                 task_id=BUILD_TASK_ID,
                 multiple_outputs=False,
                 outlets=[AssetAlias(self.naming.build_alias_name(job.name))],
                 **self.get_retry_args(self.get_retry(job)),
-            )
-            kwargs = {
+            )(tasks.build_dbt_selection)
+            kwargs: dict[str, Any] = {
                 "artifacts_file": self.artifacts_file,
                 "job": job.name,
                 "keys": dbt_keys,
@@ -276,10 +278,11 @@ class DagFactory:
             }
             mapped = keys_arg is not None and any(self.artifacts.assets_by_key[k].partitions for k in dbt_keys)
             summary = decorated.partial(**kwargs).expand(partition=keys_arg) if mapped else decorated(**kwargs)
-            status = task(tasks.check_dbt_build, task_id=BUILD_STATUS_TASK_ID, retries=0, multiple_outputs=False)(
-                summary=summary
-            )
-            build_op, status_op = summary.operator, status.operator
+            check = task(task_id=BUILD_STATUS_TASK_ID, retries=0, multiple_outputs=False)(tasks.check_dbt_build)
+            # The build's XComArg stands for its summary until run time; Airflow types a task's call with the
+            # function's own parameters, so it cannot say that.
+            status = check(summary=summary)  # type: ignore[arg-type]
+            build_op, status_op = task_operator(summary), task_operator(status)
             ops += [build_op, status_op]
         upstream_of_dbt = self._upstream_closure(dbt_keys)
         downstream_of_dbt = self._downstream_closure(dbt_keys)
@@ -330,21 +333,21 @@ class DagFactory:
     # -- job end --------------------------------------------------------------------------------------------
 
     def _render_job_end(self, job: Job, leaves: list[Any]) -> None:
-        succeeded = task(
-            tasks.mark_job_succeeded,
+        mark_succeeded = task(
             task_id=SUCCEEDED_TASK_ID,
             outlets=[self.naming.job_succeeded_asset(job.name)],
             retries=0,
-        )(job=job.name).operator
+        )(tasks.mark_job_succeeded)
+        succeeded = task_operator(mark_succeeded(job=job.name))
         succeeded.set_upstream(leaves)
         if job.name in self._jobs_watched_for_failure():
-            failed = task(
-                tasks.mark_job_failed,
+            mark_failed = task(
                 task_id=FAILED_TASK_ID,
                 outlets=[self.naming.job_failed_asset(job.name)],
                 trigger_rule="one_failed",
                 retries=0,
-            )(job=job.name).operator
+            )(tasks.mark_job_failed)
+            failed = task_operator(mark_failed(job=job.name))
             failed.set_upstream(leaves)
 
     def _jobs_watched_for_failure(self) -> set[str]:

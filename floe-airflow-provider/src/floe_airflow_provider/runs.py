@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,8 @@ def in_process_api() -> Iterator[None]:
 
     original = supervisor.in_process_api_server
     shared = original()
-    supervisor.in_process_api_server = lambda: shared
+    # A cached function like Airflow 3.3's own (so the stand-in has its type), always answering the one app.
+    supervisor.in_process_api_server = cache(lambda: shared)
     try:
         yield
     finally:

@@ -19,7 +19,7 @@ several sensors, and a sensor that is `enabled: false` is simply a paused DAG. E
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, Any
@@ -28,8 +28,12 @@ from airflow.sdk import DAG, PokeReturnValue, get_current_context, task
 from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, Sensor, SqlSensor
 
 from floe_airflow_provider import _compat, loading
+from floe_airflow_provider.taskflow import task_operator
 
 if TYPE_CHECKING:
+    from airflow.sdk.definitions.asset import BaseAsset
+    from airflow.sdk.definitions.xcom_arg import XComArg
+
     from floe_airflow_provider.dags import DagFactory
 
 WAIT_TASK_ID = "wait"
@@ -67,7 +71,7 @@ class SensorDagBuilder:
                 if isinstance(sensor, SqlSensor):
                     wait = self._sql_sensor(sensor)
                 elif isinstance(sensor, CustomSensor):
-                    wait = self._poke_task(sensor, poke_custom).operator
+                    wait = task_operator(self._poke_task(sensor, poke_custom))
                 else:
                     wait = None
                 trigger = self._trigger(target, conf={"floe_sensor": sensor.name})
@@ -78,22 +82,24 @@ class SensorDagBuilder:
     def asset_condition(self, sensor: Sensor) -> Any:
         """The Asset condition an asset or run-status sensor's DAG is scheduled on."""
         if isinstance(sensor, AssetSensor):
-            assets = [self.naming.asset(k, self.factory._group_of(k)) for k in sorted(set(sensor.assets))]
+            assets: list[BaseAsset] = [
+                self.naming.asset(k, self.factory._group_of(k)) for k in sorted(set(sensor.assets))
+            ]
             return reduce(lambda a, b: a | b, assets)
         assert isinstance(sensor, RunStatusSensor)
         if sensor.status == "failure":
             return self.naming.job_failed_asset(sensor.watched_job)
         return self.naming.job_succeeded_asset(sensor.watched_job)
 
-    def _poke_task(self, sensor: FileSensor | CustomSensor, function: Any) -> Any:
+    def _poke_task(self, sensor: FileSensor | CustomSensor, function: Callable[..., PokeReturnValue]) -> XComArg:
         return task.sensor(
-            python_callable=function,
             task_id=WAIT_TASK_ID,
             poke_interval=sensor.interval_seconds,
             mode="reschedule",
-            timeout=_POLL_TIMEOUT,
+            # In seconds, as Airflow's `task.sensor` annotation asks; the sensor turns a timedelta into them too.
+            timeout=_POLL_TIMEOUT.total_seconds(),
             soft_fail=True,
-        )(artifacts_file=self.factory.artifacts_file, sensor=sensor.name)
+        )(function)(artifacts_file=self.factory.artifacts_file, sensor=sensor.name)
 
     def _sql_sensor(self, sensor: SqlSensor) -> Any:
         from floe_core.runtime.warehouse import duckdb_path
@@ -115,9 +121,9 @@ class SensorDagBuilder:
         )
 
     def _poke_task_sql(self, sensor: SqlSensor, common: dict[str, Any]) -> Any:
-        return task.sensor(python_callable=poke_sql, **common)(
-            artifacts_file=self.factory.artifacts_file, sensor=sensor.name
-        ).operator
+        return task_operator(
+            task.sensor(**common)(poke_sql)(artifacts_file=self.factory.artifacts_file, sensor=sensor.name)
+        )
 
     def _trigger(self, target: str, conf: Mapping[str, Any] | None = None) -> Any:
         from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator

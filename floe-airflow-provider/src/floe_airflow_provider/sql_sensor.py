@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.exceptions import AirflowNotFoundException
+# Public in every Airflow 3; 3.3 re-exports it from the Task SDK without marking it exported.
+from airflow.exceptions import AirflowNotFoundException  # type: ignore[attr-defined]
 from airflow.providers.common.sql.sensors.sql import SqlSensor
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.runtime.warehouse import is_lock_error
@@ -34,7 +35,8 @@ class FloeSqlSensor(SqlSensor):
             hook_class = _compat.duckdb_sql_hook_class()
             return hook_class(database=self.duckdb_path, read_only=True)
         try:
-            return super()._get_hook()
+            # common-sql's stub (sql.pyi) leaves out `_get_hook`, which every SqlSensor has and `poke` calls.
+            return super()._get_hook()  # type: ignore[misc]
         except AirflowNotFoundException:
             raise missing_connection(self.conn_id, self.floe_sensor) from None
 

@@ -41,7 +41,7 @@ def _dbt_vars(artifacts: CompiledArtifacts, keys: Sequence[str], part: RunPartit
     if part is None:
         return {}
     # Only partitioned assets read the window; the vars are harmless to the others in one invocation.
-    names = {artifacts.assets_by_key[k].partitions for k in keys} - {None}
+    names = {name for k in keys if (name := artifacts.assets_by_key[k].partitions) is not None}
     if not names:
         return {}
     return part.dbt_vars(artifacts.partitions_by_name[next(iter(names))])
@@ -79,13 +79,14 @@ def build_dbt_asset(
     part = _partition(artifacts, _job(artifacts, job), partition, context)
     result = run_dbt(artifacts, "build", [key], dbt_vars=_dbt_vars(artifacts, [key], part))
     status = result.asset_status(key) or ("materialized" if result.success else "failed")
+    check_statuses = dict(sorted(result.checks.items()))
     summary = {
         SUMMARY_ASSETS: {key: status},
-        SUMMARY_CHECKS: dict(sorted(result.checks.items())),
+        SUMMARY_CHECKS: check_statuses,
         SUMMARY_PARTITION: part.key if part else None,
     }
     _record_outlet_extra(context, _event_extra(key, part, result))
-    blocking_failed = _blocking_failures(checks or {}, summary[SUMMARY_CHECKS])
+    blocking_failed = _blocking_failures(checks or {}, check_statuses)
     if not result.success or status == "failed" or blocking_failed:
         _push_summary(context, summary)
         result.raise_on_failure()
@@ -254,8 +255,9 @@ def _emit_alias_events(
         for key in keys:
             ref = artifacts.assets_by_key[key].dbt
             node = result.nodes.get(ref.unique_id) if ref is not None else None
+            spec = assets[key]
             events[outlet].add(
-                Asset(**assets[key]),
+                Asset(name=spec["name"], uri=spec["uri"], group=spec["group"]),
                 extra={
                     "floe_key": key,
                     "partition": part.key if part else None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from floe_core.artifacts import CompiledArtifacts, Job, Schedule
 from floe_core.partitioning import CADENCE_CRON
@@ -31,6 +31,9 @@ from floe_core.partitioning import CADENCE_CRON
 from floe_airflow_provider import _compat
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import time_partitions_of
+
+if TYPE_CHECKING:
+    from airflow.sdk.definitions.asset import BaseAsset
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class DagSchedule:
 def schedule_timetable(schedule: Schedule, naming: DagNaming) -> Any:
     """The Airflow schedule of one floe schedule, on its own."""
     if schedule.after_jobs:
-        assets = [naming.job_succeeded_asset(job) for job in sorted(schedule.after_jobs)]
+        assets: list[BaseAsset] = [naming.job_succeeded_asset(job) for job in sorted(schedule.after_jobs)]
         return reduce(lambda a, b: a & b, assets) if len(assets) > 1 else assets[0]
     assert schedule.cron is not None
     if schedule.partitioned:
