@@ -100,7 +100,7 @@ class ReferenceOrchestratorPlugin(OrchestratorPlugin):
         dbt_keys = [k for k in keys if artifacts.assets_by_key[k].is_dbt]
         pending = dbt_keys
         while pending:
-            result = run_dbt(artifacts, "build", pending, dbt_vars=dbt_vars)
+            result = run_dbt(artifacts, "build", pending, dbt_vars=dbt_vars, late_checks=True)
             checks.update(result.checks)
             for key in pending:
                 status = result.asset_status(key) or "skipped"

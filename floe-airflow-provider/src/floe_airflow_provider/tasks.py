@@ -37,14 +37,14 @@ def _partition(
     return resolved[0] if resolved else None
 
 
-def _dbt_vars(artifacts: CompiledArtifacts, keys: Sequence[str], part: RunPartition | None) -> dict[str, str]:
-    if part is None:
+def _dbt_vars(artifacts: CompiledArtifacts, job: Job, keys: Sequence[str], part: RunPartition | None) -> dict[str, str]:
+    """The run's partition as dbt vars, in the terms of the job's partition set (a model outside the job may
+    read another set). Only partitioned assets read them; they are harmless to the others in one invocation."""
+    if part is None or job.partitions is None:
         return {}
-    # Only partitioned assets read the window; the vars are harmless to the others in one invocation.
-    names = {name for k in keys if (name := artifacts.assets_by_key[k].partitions) is not None}
-    if not names:
+    if all(artifacts.assets_by_key[k].partitions is None for k in keys):
         return {}
-    return part.dbt_vars(artifacts.partitions_by_name[next(iter(names))])
+    return part.dbt_vars(artifacts.partitions_by_name[job.partitions])
 
 
 def _record_outlet_extra(context: Mapping[str, Any], extra: dict[str, Any]) -> None:
@@ -77,7 +77,7 @@ def build_dbt_asset(
     artifacts = loading.load(artifacts_file)
     context = get_current_context()
     part = _partition(artifacts, _job(artifacts, job), partition, context)
-    result = run_dbt(artifacts, "build", [key], dbt_vars=_dbt_vars(artifacts, [key], part))
+    result = run_dbt(artifacts, "build", [key], dbt_vars=_dbt_vars(artifacts, _job(artifacts, job), [key], part))
     status = result.asset_status(key) or ("materialized" if result.success else "failed")
     check_statuses = dict(sorted(result.checks.items()))
     summary = {
@@ -111,14 +111,9 @@ def run_dbt_checks(
     context = get_current_context()
     part = _partition(artifacts, _job(artifacts, job), partition, context)
     by_name = {c.name: c for c in artifacts.orchestration.checks}
-    reads = sorted({k for name in checks for k in by_name[name].reads})
-    dbt_vars = _dbt_vars(artifacts, reads, part)
-    runner = getattr(runtime, "run_dbt_checks", None)
-    if runner is not None:
-        result = runner(artifacts, list(checks), dbt_vars=dbt_vars)
-    else:
-        # `dbt test` on every model the checks read: their own tests run again too, but no model is rebuilt.
-        result = runtime.run_dbt(artifacts, "test", reads, dbt_vars=dbt_vars)
+    attached = sorted({by_name[name].asset for name in checks})
+    dbt_vars = _dbt_vars(artifacts, _job(artifacts, job), attached, part)
+    result = runtime.run_dbt_checks(artifacts, list(checks), dbt_vars=dbt_vars)
     statuses = {name: result.check_status(name) or "skipped" for name in sorted(checks)}
     summary = {SUMMARY_ASSETS: {}, SUMMARY_CHECKS: statuses, SUMMARY_PARTITION: part.key if part else None}
     blocking_failed = _blocking_failures(checks, statuses)
@@ -155,7 +150,8 @@ def build_dbt_selection(
     artifacts = loading.load(artifacts_file)
     context = get_current_context()
     part = _partition(artifacts, _job(artifacts, job), partition, context)
-    result = run_dbt(artifacts, "build", list(keys), dbt_vars=_dbt_vars(artifacts, keys, part))
+    dbt_vars = _dbt_vars(artifacts, _job(artifacts, job), keys, part)
+    result = run_dbt(artifacts, "build", list(keys), dbt_vars=dbt_vars, late_checks=True)
     statuses = {key: result.asset_status(key) or "skipped" for key in keys}
     failed = [k for k, s in statuses.items() if s != "materialized"] or ([] if result.success else ["dbt"])
     ti = context["ti"]

@@ -60,7 +60,7 @@ class DbtStep:
         )
         dbt_vars = run_partition_vars(self.partitions, context_partition_range(context))
         context.log.info(f"dbt build on {len(selected)} asset(s)" + (f" with vars {dbt_vars}" if dbt_vars else ""))
-        result = run_dbt(compute.apply(self.artifacts), "build", selected, dbt_vars=dbt_vars or None)
+        result = run_dbt(compute.apply(self.artifacts), "build", selected, dbt_vars=dbt_vars or None, late_checks=True)
         yield from self._results(context, result, selected, dbt_vars)
         failed = self._failures(result, selected)
         if failed is not None:

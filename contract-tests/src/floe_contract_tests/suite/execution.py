@@ -110,6 +110,9 @@ class ExecutionContract:
         rows = query(contract_artifacts, "select cast(event_date as varchar), regions, amount from daily_rollup")
         _events, amount = expected_daily(contract_artifacts, "2024-01-02")
         assert rows == [("2024-01-02", 2, amount)]
+        reading_upstream = [c.name for c in contract_artifacts.checks_by_asset["daily_rollup"] if len(c.reads) > 1]
+        assert reading_upstream and all(record.checks.get(n) == "passed" for n in reading_upstream), (
+            "a test that also reads an upstream model outside the run runs once its asset is built")
 
     @clause("C18")
     @requires("retries")

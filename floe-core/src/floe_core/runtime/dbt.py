@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import Problem, RuntimeFailure
+from floe_core.graph import AssetGraph
 from floe_core.runtime.dbt_results import DbtRunResult, asset_outcomes, check_outcomes, node_results
 from floe_core.runtime.warehouse import duckdb_path, is_lock_error
 
@@ -78,12 +79,15 @@ def run_dbt(
     *,
     dbt_vars: Mapping[str, str] | None = None,
     full_refresh: bool = False,
+    late_checks: bool = False,
 ) -> DbtRunResult:
     """Run `dbt <command>` on the dbt assets among `asset_keys` (None: the whole project).
 
     Keys of non-dbt assets (Python, sources) are ignored, so a caller can pass a job's keys as they are.
-    A test reading several models (a `relationships` test) runs only when all of them are selected. Node
-    failures are reported in the result, not raised; call `raise_on_failure()` to raise them.
+    A test reading several models (a `relationships` test) runs only when all of them are selected; with
+    `late_checks`, a build also runs, once its asset is built, each such test whose other models are all
+    upstream of that asset (built earlier in the run, or before it). Node failures are reported in the
+    result, not raised; call `raise_on_failure()` to raise them.
     """
     selection = _selection(artifacts, asset_keys)
     if selection == []:
@@ -92,7 +96,26 @@ def run_dbt(
     if full_refresh and command in ("build", "run", "seed"):
         extra.append("--full-refresh")
     keys = tuple(selection_keys(artifacts, asset_keys))
-    return _execute(artifacts, command, selection, extra, keys, dbt_vars)
+    result = _execute(artifacts, command, selection, extra, keys, dbt_vars)
+    late = _checks_left_out(artifacts, keys, result) if late_checks and command == "build" else []
+    return result.merged(run_dbt_checks(artifacts, late, dbt_vars=dbt_vars)) if late else result
+
+
+def _checks_left_out(artifacts: CompiledArtifacts, keys: Sequence[str], result: DbtRunResult) -> list[str]:
+    """Tests of built assets that dbt's cautious selection left out for reading a model outside `keys`,
+    when every such model is upstream of the test's asset, so it is already built."""
+    selected = set(keys)
+    graph: AssetGraph | None = None
+    names = []
+    for check in artifacts.orchestration.checks:
+        if check.asset not in selected or len(check.reads) < 2 or result.check_status(check.name) is not None:
+            continue
+        if result.asset_status(check.asset) != "materialized":
+            continue
+        graph = graph or AssetGraph(artifacts.orchestration.assets)
+        if set(check.reads) - selected <= graph.upstream(check.asset):
+            names.append(check.name)
+    return names
 
 
 def run_dbt_checks(

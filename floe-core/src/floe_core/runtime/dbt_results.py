@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,6 +82,12 @@ class DbtRunResult:
 
     def check_status(self, name: str) -> CheckStatus | None:
         return self.checks.get(name)
+
+    def merged(self, later: DbtRunResult) -> DbtRunResult:
+        """This result with a later invocation's node, asset and check outcomes laid over it."""
+        return replace(self, success=self.success and later.success, nodes={**self.nodes, **later.nodes},
+                       assets={**self.assets, **later.assets}, checks={**self.checks, **later.checks},
+                       elapsed=self.elapsed + later.elapsed)
 
     @property
     def failed_nodes(self) -> list[NodeResult]:
