@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 
 from floe_core.artifacts import Asset
 from floe_core.errors import Problem, SelectorError
@@ -15,6 +16,7 @@ from floe_core.graph import AssetGraph
 
 _TERM = re.compile(r"^(?P<at>@)?(?:(?P<up>\d*)\+)?(?P<body>[^+@]+?)(?:\+(?P<down>\d*))?$")
 METHODS = ("tag", "group", "path", "package", "resource_type", "source", "key", "name", "kind")
+_GLOB_CHARS = frozenset("*?[")
 _RESOURCE = {"model": "dbt_model", "seed": "dbt_seed", "snapshot": "dbt_snapshot", "source": "source",
              "python": "python", "external": "external"}
 
@@ -46,48 +48,60 @@ def _term(graph: AssetGraph, term: str, field: str) -> set[str]:
     if match is None:
         raise SelectorError(Problem("malformed selector term", field=field, found=term,
                                     fix="use [@][N+]method:value[+N], e.g. `+orders`, `tag:daily+1`"))
-    base = {a.key for a in graph.assets.values() if _matches(a, match["body"], field)}
+    base: set[str] = set()
+    if graph.assets:  # an unknown method is reported only when there is an asset to test, as it always was
+        matches = _matcher(match["body"], field)
+        base = {a.key for a in graph.assets.values() if matches(a)}
     result = set(base)
-    for key in base:
-        if match["at"]:
-            for down in graph.downstream(key) | {key}:
-                result |= {down} | graph.upstream(down)
-        if match["up"] is not None:
-            result |= graph.upstream(key, int(match["up"]) if match["up"] else None)
-        if match["down"] is not None:
-            result |= graph.downstream(key, int(match["down"]) if match["down"] else None)
+    # Each closure is one search from all base keys at once, not one search per key.
+    if match["at"]:
+        result |= graph.with_upstream(graph.with_downstream(base))
+    if match["up"] is not None:
+        result |= graph.with_upstream(base, int(match["up"]) if match["up"] else None)
+    if match["down"] is not None:
+        result |= graph.with_downstream(base, int(match["down"]) if match["down"] else None)
     return result
 
 
-def _matches(asset: Asset, body: str, field: str) -> bool:
+def _matcher(body: str, field: str) -> Callable[[Asset], bool]:
+    """A test of one asset against `method:value`, its glob compiled once for all assets."""
     method, _, value = body.partition(":") if ":" in body else ("name", "", body)
     if method not in METHODS:
         raise SelectorError(Problem(f"unknown selector method {method!r}", field=field, found=body,
                                     expected=", ".join(METHODS), fix="use one of the supported methods"))
+    glob = re.compile(fnmatch.translate(value)).match
     if method == "tag":
-        return any(fnmatch.fnmatchcase(t, value) for t in asset.tags)
+        if not _GLOB_CHARS.intersection(value):
+            return lambda asset: value in asset.tags  # what the glob matches, found without matching each tag
+        return lambda asset: any(glob(t) for t in asset.tags)
     if method == "group":
-        return fnmatch.fnmatchcase(asset.group, value)
+        return lambda asset: glob(asset.group) is not None
     if method == "kind":
-        return asset.kind == value
+        return lambda asset: asset.kind == value
     if method == "resource_type":
-        return asset.kind == _RESOURCE.get(value, value)
+        kind = _RESOURCE.get(value, value)
+        return lambda asset: asset.kind == kind
     if method == "package":
-        return asset.dbt is not None and fnmatch.fnmatchcase(asset.dbt.package, value)
+        return lambda asset: asset.dbt is not None and glob(asset.dbt.package) is not None
     if method == "path":
-        if asset.dbt is None:
-            return False
-        path = asset.dbt.path
         prefix = value.rstrip("/")
-        return fnmatch.fnmatchcase(path, value) or path == prefix or path.startswith(prefix + "/")
+
+        def in_path(asset: Asset) -> bool:
+            if asset.dbt is None:
+                return False
+            path = asset.dbt.path
+            return glob(path) is not None or path == prefix or path.startswith(prefix + "/")
+
+        return in_path
     if method == "source":
-        if asset.kind != "source":
-            return False
-        return fnmatch.fnmatchcase(asset.key.replace("/", "."), value) or fnmatch.fnmatchcase(
-            asset.key.split("/")[0], value
+        return lambda asset: asset.kind == "source" and (
+            glob(asset.key.replace("/", ".")) is not None or glob(asset.key.split("/")[0]) is not None
         )
+
     # name / key: the asset key, or the dbt node's own name
-    names = {asset.key}
-    if asset.dbt is not None:
-        names.add(asset.dbt.name)
-    return any(fnmatch.fnmatchcase(n, value) for n in names)
+    def named(asset: Asset) -> bool:
+        if glob(asset.key) is not None:
+            return True
+        return asset.dbt is not None and asset.dbt.name != asset.key and glob(asset.dbt.name) is not None
+
+    return named

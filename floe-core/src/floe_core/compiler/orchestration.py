@@ -223,6 +223,8 @@ class Resolver:
         for asset in assets.values():
             down = partitions.get(asset.partitions or "")
             for dep in asset.deps:
+                if down is None and dep.partition_mapping is None:
+                    continue  # `_mapping_problem` finds none without downstream partitions or a mapping
                 up_asset = assets.get(dep.key)
                 up = partitions.get(up_asset.partitions or "") if up_asset else None
                 message = _mapping_problem(up, down, dep.partition_mapping)
