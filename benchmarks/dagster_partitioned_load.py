@@ -1,6 +1,6 @@
 """How long `build_definitions` takes on a generated project of N dbt models (default 5,000).
 
-    python floe-dagster-provider/benchmarks/load_time.py [N ...] [--group-jobs G]
+    python benchmarks/dagster_partitioned_load.py [N ...] [--group-jobs G]
 
 The artifacts are built as CompiledArtifacts objects (no dbt involved): N models in 25 layers, each model
 reading 1-3 models of the layer before, two tests per model (one warn), every 50th model daily-partitioned
