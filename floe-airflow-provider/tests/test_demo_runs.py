@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,29 @@ def test_a_one_run_per_day_backfill_is_airflows_own_and_skips_days_that_succeede
     assert again.runs == (), "Airflow's `failed` reprocess behaviour skips the days that succeeded"
     days = _query(artifacts, "select distinct cast(order_date as varchar) from main.fct_daily_orders order by 1")
     assert ("2024-01-08",) in days and ("2024-01-09",) in days
+
+
+FRESH_PROCESS_RUN = """
+import json, sys
+from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+from floe_core import RunFilter, load_artifacts
+
+plugin = AirflowOrchestratorPlugin({{"instance_dir": {home!r}}})
+before = plugin.run_history(RunFilter(job="daily_orders"))
+record = plugin.run_job(load_artifacts({path!r}), "daily_orders", "2024-01-03")
+after = plugin.run_history(RunFilter(job="daily_orders"))
+print(json.dumps([len(before), record.status, [r.run_id for r in after], record.run_id]))
+"""
+
+
+def test_a_new_process_given_only_an_instance_dir_runs_jobs_there(
+    nightly: RunRecord, demo_artifacts_path: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "airflow_home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    code = FRESH_PROCESS_RUN.format(home=str(home), path=str(demo_artifacts_path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    before, status, after, run_id = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (before, status, after) == (0, "success", [run_id])
+    assert (home / "airflow.db").exists(), "the run is recorded in the instance_dir's own metadata DB"

@@ -141,6 +141,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         self, artifacts: CompiledArtifacts, job: str, partition: str | None = None, *, rerun_of: str | None = None
     ) -> RunRecord:
         """One run of `job`, now, with `dag.test()` (Airflow's in-process executor)."""
+        self._airflow_home()
         from floe_airflow_provider import runs
         from floe_airflow_provider.naming import DagNaming
         from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
@@ -163,6 +164,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         return runs.record_of(artifacts, dag_run, skipped_tasks=done)
 
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:
+        self._airflow_home()
         from floe_airflow_provider import backfill, runs
 
         self._known_job(artifacts, request.job)
@@ -170,6 +172,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         return backfill.launch(artifacts, runs.DagsFolder(self.dags_folder()), request)
 
     def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
+        self._airflow_home()
         from floe_airflow_provider.run_history import history
 
         return history(self.dags_folder(), run_filter or RunFilter())
