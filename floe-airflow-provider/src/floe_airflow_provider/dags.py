@@ -6,7 +6,7 @@ from the artifacts, so parsing the same file twice gives the same serialized DAG
 version whenever the serialized DAG changes).
 
 Two ways to render a job (`mode`):
-- "per_model": a TaskFlow task per dbt model, seed, snapshot and Python asset, wired along the asset
+- "per_model": a task per dbt model, seed, snapshot and Python asset, wired along the asset
   graph. Each builds its model with its single-model tests (`dbt build`), so an error-severity test fails
   the task and blocks everything downstream; tests reading several models run in their own task after all
   of them. Every task has its asset as an Asset outlet.
@@ -31,6 +31,7 @@ from floe_core.errors import FloeError, InputError, Problem
 
 from floe_airflow_provider import _compat, loading, partitions, tasks
 from floe_airflow_provider.naming import DagNaming
+from floe_airflow_provider.operators import python_task
 from floe_airflow_provider.partitions import time_partitions_of, window_start
 from floe_airflow_provider.taskflow import task_operator
 from floe_airflow_provider.timetables import job_schedule, own_schedule_dags, schedule_timetable
@@ -179,15 +180,15 @@ class DagFactory:
                     artifacts_file=self.artifacts_file, job=job.name
                 )
             if self.get_mode(job) == "build":
-                leaves = self._render_build(job, keys_arg)
+                leaves = self._render_build(dag, job, keys_arg)
             else:
-                leaves = self._render_per_model(job, keys_arg)
+                leaves = self._render_per_model(dag, job, keys_arg)
             self._render_job_end(job, leaves)
         return dag
 
     # -- per-model rendering -----------------------------------------------------------------------------------
 
-    def _render_per_model(self, job: Job, keys_arg: Any) -> list[Any]:
+    def _render_per_model(self, dag: DAG, job: Job, keys_arg: Any) -> list[Any]:
         ops: dict[str, Any] = {}
         groups: dict[str, TaskGroup] = {}
         in_job = set(job.assets)
@@ -200,63 +201,67 @@ class DagFactory:
             group = groups.get(asset.group)
             if group is None:
                 group = groups[asset.group] = TaskGroup(group_id=asset.group)
-            ops[key] = self._asset_task(job, asset, group, in_job, keys_arg)
+            ops[key] = self._asset_task(dag, job, asset, group, in_job, keys_arg)
             upstream = sorted({d.key for d in asset.deps if d.key in ops})
             if upstream:
                 ops[key].set_upstream([ops[u] for u in upstream])
-        check_ops = self._render_multi_model_checks(job, ops, groups, keys_arg)
+        check_ops = self._render_multi_model_checks(dag, job, ops, groups, keys_arg)
         return _leaves([*ops.values(), *check_ops])
 
-    def _asset_task(self, job: Job, asset: FloeAsset, group: TaskGroup, in_job: set[str], keys_arg: Any) -> Any:
+    def _asset_task(
+        self, dag: DAG, job: Job, asset: FloeAsset, group: TaskGroup | None, in_job: set[str], keys_arg: Any
+    ) -> Any:
         callable_ = tasks.build_dbt_asset if asset.is_dbt else tasks.run_python_asset
         inlets = [self.naming.asset(dep.key, self._group_of(dep.key)) for dep in asset.deps if dep.key not in in_job]
-        decorated = task(
-            task_id=self.naming.task_id(asset.key),
-            task_group=group,
-            # One summary XCom per task: a `-> dict` annotation would otherwise push one XCom per key.
-            multiple_outputs=False,
-            outlets=[self.naming.asset(asset.key, asset.group)],
-            inlets=sorted(inlets, key=lambda a: a.uri),
-            doc_md=asset.description or None,
+        task_args: dict[str, Any] = {
+            "task_id": self.naming.task_id(asset.key),
+            "task_group": group,
+            "outlets": [self.naming.asset(asset.key, asset.group)],
+            "inlets": sorted(inlets, key=lambda a: a.uri),
+            "doc_md": asset.description or None,
             **self.get_retry_args(self.get_retry(job, asset)),
-        )(callable_)
+        }
         kwargs: dict[str, Any] = {"artifacts_file": self.artifacts_file, "job": job.name, "key": asset.key}
         if asset.is_dbt:
             own = self.artifacts.checks_by_asset.get(asset.key, ())
             kwargs["checks"] = self._check_args(c for c in own if len(c.reads) < 2)
         if keys_arg is not None and asset.partitions is not None:
+            # One summary XCom per task: a `-> dict` annotation would otherwise push one XCom per key.
+            decorated = task(multiple_outputs=False, **task_args)(callable_)
             return task_operator(decorated.partial(**kwargs).expand(partition=keys_arg))
-        return task_operator(decorated(**kwargs))
+        # A classic operator, not `@task`: at thousands of models TaskFlow's per-task cost dominates the parse.
+        return python_task(callable_, dag=dag, op_kwargs=kwargs, **task_args)
 
     def _render_multi_model_checks(
-        self, job: Job, ops: Mapping[str, Any], groups: Mapping[str, TaskGroup], keys_arg: Any
+        self, dag: DAG, job: Job, ops: Mapping[str, Any], groups: Mapping[str, TaskGroup], keys_arg: Any
     ) -> list[Any]:
         check_ops = []
         for check in sorted(self.artifacts.orchestration.checks, key=lambda c: c.name):
             if check.asset not in ops or len(check.reads) < 2:
                 continue  # single-model tests run inside their model's `dbt build`
-            decorated = task(
-                task_id=self.naming.check_task_id(check.name),
-                multiple_outputs=False,
-                task_group=groups[self.artifacts.assets_by_key[check.asset].group],
-                doc_md=check.description or None,
-            )(tasks.run_dbt_checks)
+            task_args: dict[str, Any] = {
+                "task_id": self.naming.check_task_id(check.name),
+                "task_group": groups[self.artifacts.assets_by_key[check.asset].group],
+                "doc_md": check.description or None,
+            }
             kwargs: dict[str, Any] = {
                 "artifacts_file": self.artifacts_file,
                 "job": job.name,
                 "checks": self._check_args([check]),
             }
+            op: Any
             if keys_arg is not None and self.artifacts.assets_by_key[check.asset].partitions is not None:
+                decorated = task(multiple_outputs=False, **task_args)(tasks.run_dbt_checks)
                 op = task_operator(decorated.partial(**kwargs).expand(partition=keys_arg))
             else:
-                op = task_operator(decorated(**kwargs))
+                op = python_task(tasks.run_dbt_checks, dag=dag, op_kwargs=kwargs, **task_args)
             op.set_upstream([ops[k] for k in sorted(set(check.reads)) if k in ops])
             check_ops.append(op)
         return check_ops
 
     # -- build rendering ------------------------------------------------------------------------------------
 
-    def _render_build(self, job: Job, keys_arg: Any) -> list[Any]:
+    def _render_build(self, dag: DAG, job: Job, keys_arg: Any) -> list[Any]:
         dbt_keys = [k for k in job.assets if self.artifacts.assets_by_key[k].is_dbt]
         python_keys = sorted(k for k in job.assets if self.artifacts.assets_by_key[k].kind == "python")
         ops: list[Any] = []
@@ -298,7 +303,7 @@ class DagFactory:
                     )
                 )
             asset = self.artifacts.assets_by_key[key]
-            op = self._asset_task(job, asset, _NO_GROUP, in_job, keys_arg)
+            op = self._asset_task(dag, job, asset, None, in_job, keys_arg)
             if key in downstream_of_dbt and status_op is not None:
                 op.set_upstream(status_op)
             elif key in upstream_of_dbt and build_op is not None:
@@ -378,9 +383,6 @@ class DagFactory:
                     fix="pass mode='per_model' or mode='build', and job_modes only for jobs the artifacts define",
                 )
             )
-
-
-_NO_GROUP: Any = None
 
 
 def _topological(artifacts: CompiledArtifacts, keys: list[str]) -> list[str]:
