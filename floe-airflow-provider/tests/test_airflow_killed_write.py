@@ -1,0 +1,117 @@
+"""SIGKILL in the middle of an Iceberg write, through an Airflow run in a process of its own.
+
+`floe run --engine airflow` (`dag.test()` on the session's Airflow home) runs the slow-write product's one
+Python asset in a child process whose Iceberg commit stops after writing the new data files, manifests and
+table metadata, right before the catalog moves the table's pointer (see the product's `slow_write_assets.py`).
+The test kills that process with SIGKILL there and reads the table back with pyiceberg: it is still at its
+previous snapshot with its previous rows, and the next run commits a new snapshot on top of that one, never
+on the orphaned metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts
+from floe_core.runtime import open_catalog
+
+PRODUCT = Path(__file__).resolve().parents[2] / "floe-core" / "tests" / "fixtures" / "projects" / "slow_write_product"
+TABLE = "slow.ledger"
+LABEL_ENV = "FLOE_TEST_LEDGER_LABEL"
+HOLD_ENV = "FLOE_TEST_HOLD_COMMIT"
+ROWS = 5
+FLOE_CLI = "from floe_core.cli import main; raise SystemExit(main())"
+
+
+def table_state(artifacts: CompiledArtifacts) -> dict[str, Any]:
+    table = open_catalog(artifacts).load_table(TABLE)
+    rows = table.scan().to_arrow().to_pylist()
+    return {
+        "metadata_location": table.metadata_location,
+        "snapshot_id": table.current_snapshot().snapshot_id,
+        "snapshots": [(s.snapshot_id, s.parent_snapshot_id) for s in table.snapshots()],
+        "metadata_log": [entry.metadata_file for entry in table.metadata.metadata_log],
+        "rows": sorted((row["label"], row["n"]) for row in rows),
+    }
+
+
+def data_files(project: Path) -> set[Path]:
+    return set((project / "target" / "iceberg").rglob("*.parquet"))
+
+
+def kill_inside_the_commit(args: list[str], env: dict[str, str], marker: Path, log: Path) -> dict[str, Any]:
+    """Start `args`, wait until its writer holds inside the commit, SIGKILL the writer; the held marker."""
+    with log.open("wb") as out:
+        child = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not marker.exists():
+                assert child.poll() is None, f"the run ended before its commit:\n{log.read_text()[-3000:]}"
+                assert time.monotonic() < deadline, f"the run never reached its commit:\n{log.read_text()[-3000:]}"
+                time.sleep(0.05)
+            held: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
+            os.kill(held["pid"], signal.SIGKILL)
+            child.wait(timeout=60)
+        finally:
+            if child.poll() is None:  # only on a failure above: never leave the run behind
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+    held["returncode"] = child.returncode
+    held["child_pid"] = child.pid
+    return held
+
+
+@pytest.mark.skipif(
+    not AirflowOrchestratorPlugin().capabilities.supports_python_assets,
+    reason=f"airflow {AirflowOrchestratorPlugin().engine_version} declares supports_python_assets=False",
+)
+def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "slow_write_product"
+    shutil.copytree(PRODUCT, project)
+    result = compile_project(project, manifest=project / "dbt_manifest.json")
+    write_artifacts(result.artifacts, result.output)
+    artifacts = load_artifacts(result.output)
+    plugin = AirflowOrchestratorPlugin()  # the session's Airflow home (conftest); the child inherits it
+
+    monkeypatch.setenv(LABEL_ENV, "before")
+    assert plugin.run_job(artifacts, "ledger").status == "success"
+    before = table_state(artifacts)
+    assert before["rows"] == [("before", n) for n in range(ROWS)]
+    files_before = data_files(project)
+
+    marker = tmp_path / "held.json"
+    env = {**os.environ, LABEL_ENV: "killed", HOLD_ENV: str(marker)}
+    args = [sys.executable, "-c", FLOE_CLI, "run", str(result.output), "--engine", "airflow", "--job", "ledger"]
+    held = kill_inside_the_commit(args, env, marker, tmp_path / "killed_run.log")
+
+    # `dag.test()` runs the task in the `floe run` process itself, so that is the process the kill ended.
+    assert held["pid"] == held["child_pid"] and held["returncode"] == -signal.SIGKILL
+    # The kill came inside the write: its data files and new table metadata are on disk ...
+    assert data_files(project) - files_before
+    orphan = held["metadata"]
+    assert Path(urlparse(orphan).path).is_file()
+    # ... and the table does not see them: same pointer, same snapshots, same rows, no killed row.
+    assert table_state(artifacts) == before
+
+    monkeypatch.setenv(LABEL_ENV, "after")
+    assert plugin.run_job(artifacts, "ledger").status == "success"
+    after = table_state(artifacts)
+    assert after["rows"] == [("after", n) for n in range(ROWS)]
+    new = [snapshot for snapshot in after["snapshots"] if snapshot not in before["snapshots"]]
+    assert new and after["snapshot_id"] == new[-1][0]
+    assert new[0][1] == before["snapshot_id"], "the next commit builds on the previous snapshot"
+    assert after["snapshots"][: len(before["snapshots"])] == before["snapshots"]
+    assert orphan not in after["metadata_log"] and orphan != after["metadata_location"]
