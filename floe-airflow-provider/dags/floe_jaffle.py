@@ -5,6 +5,8 @@
 
 import os
 
-from floe_airflow_provider import build_dags
+from floe_airflow_provider import build_dags_or_import_error
 
-globals().update(build_dags(os.environ.get("FLOE_ARTIFACTS", "/opt/floe/jaffle_floe/target/compiled_artifacts.json")))
+globals().update(
+    build_dags_or_import_error(os.environ.get("FLOE_ARTIFACTS", "/opt/floe/jaffle_floe/target/compiled_artifacts.json"))
+)

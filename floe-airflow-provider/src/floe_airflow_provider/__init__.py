@@ -2,8 +2,11 @@
 
 A DAG file needs two lines:
 
-    from floe_airflow_provider import build_dags
-    globals().update(build_dags("/path/to/compiled_artifacts.json"))
+    from floe_airflow_provider import build_dags_or_import_error
+    globals().update(build_dags_or_import_error("/path/to/compiled_artifacts.json"))
+
+An invalid artifacts file then shows as that file's one import error, worded as `floe validate` words it.
+Code that wants the exception instead calls `build_dags`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from floe_airflow_provider.dags import DagFactory, RenderMode, build_dags
+    from floe_airflow_provider.import_errors import build_dags_or_import_error
     from floe_airflow_provider.naming import DagNaming
     from floe_airflow_provider.plugin import AirflowOrchestratorPlugin, AirflowPluginConfig
 
@@ -22,6 +26,7 @@ __all__ = [
     "DagNaming",
     "RenderMode",
     "build_dags",
+    "build_dags_or_import_error",
 ]
 
 # Imported on first use: the floe plugin registry imports this package to read the plugin's versions,
@@ -33,6 +38,7 @@ _LAZY = {
     "DagNaming": "floe_airflow_provider.naming",
     "RenderMode": "floe_airflow_provider.dags",
     "build_dags": "floe_airflow_provider.dags",
+    "build_dags_or_import_error": "floe_airflow_provider.import_errors",
 }
 
 
