@@ -10,66 +10,26 @@ on the orphaned metadata.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
-from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts
-from floe_core.runtime import open_catalog
-
-PRODUCT = Path(__file__).resolve().parents[2] / "floe-core" / "tests" / "fixtures" / "projects" / "slow_write_product"
-TABLE = "slow.ledger"
-LABEL_ENV = "FLOE_TEST_LEDGER_LABEL"
-HOLD_ENV = "FLOE_TEST_HOLD_COMMIT"
-ROWS = 5
-FLOE_CLI = "from floe_core.cli import main; raise SystemExit(main())"
-
-
-def table_state(artifacts: CompiledArtifacts) -> dict[str, Any]:
-    table = open_catalog(artifacts).load_table(TABLE)
-    rows = table.scan().to_arrow().to_pylist()
-    return {
-        "metadata_location": table.metadata_location,
-        "snapshot_id": table.current_snapshot().snapshot_id,
-        "snapshots": [(s.snapshot_id, s.parent_snapshot_id) for s in table.snapshots()],
-        "metadata_log": [entry.metadata_file for entry in table.metadata.metadata_log],
-        "rows": sorted((row["label"], row["n"]) for row in rows),
-    }
-
-
-def data_files(project: Path) -> set[Path]:
-    return set((project / "target" / "iceberg").rglob("*.parquet"))
-
-
-def kill_inside_the_commit(args: list[str], env: dict[str, str], marker: Path, log: Path) -> dict[str, Any]:
-    """Start `args`, wait until its writer holds inside the commit, SIGKILL the writer; the held marker."""
-    with log.open("wb") as out:
-        child = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while not marker.exists():
-                assert child.poll() is None, f"the run ended before its commit:\n{log.read_text()[-3000:]}"
-                assert time.monotonic() < deadline, f"the run never reached its commit:\n{log.read_text()[-3000:]}"
-                time.sleep(0.05)
-            held: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
-            os.kill(held["pid"], signal.SIGKILL)
-            child.wait(timeout=60)
-        finally:
-            if child.poll() is None:  # only on a failure above: never leave the run behind
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-    held["returncode"] = child.returncode
-    held["child_pid"] = child.pid
-    return held
+from floe_contract_tests.probes import (
+    FLOE_CLI,
+    HOLD_ENV,
+    LABEL_ENV,
+    LEDGER_ROWS,
+    SLOW_WRITE_PRODUCT,
+    data_files,
+    kill_inside_the_commit,
+    table_state,
+)
+from floe_core import compile_project, load_artifacts, write_artifacts
 
 
 @pytest.mark.skipif(
@@ -80,7 +40,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = tmp_path / "slow_write_product"
-    shutil.copytree(PRODUCT, project)
+    shutil.copytree(SLOW_WRITE_PRODUCT, project)
     result = compile_project(project, manifest=project / "dbt_manifest.json")
     write_artifacts(result.artifacts, result.output)
     artifacts = load_artifacts(result.output)
@@ -89,7 +49,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
     monkeypatch.setenv(LABEL_ENV, "before")
     assert plugin.run_job(artifacts, "ledger").status == "success"
     before = table_state(artifacts)
-    assert before["rows"] == [("before", n) for n in range(ROWS)]
+    assert before["rows"] == [("before", n) for n in range(LEDGER_ROWS)]
     files_before = data_files(project)
 
     marker = tmp_path / "held.json"
@@ -109,7 +69,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
     monkeypatch.setenv(LABEL_ENV, "after")
     assert plugin.run_job(artifacts, "ledger").status == "success"
     after = table_state(artifacts)
-    assert after["rows"] == [("after", n) for n in range(ROWS)]
+    assert after["rows"] == [("after", n) for n in range(LEDGER_ROWS)]
     new = [snapshot for snapshot in after["snapshots"] if snapshot not in before["snapshots"]]
     assert new and after["snapshot_id"] == new[-1][0]
     assert new[0][1] == before["snapshot_id"], "the next commit builds on the previous snapshot"

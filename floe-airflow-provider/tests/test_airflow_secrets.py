@@ -10,22 +10,16 @@ naming it: the values are read at run time.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+from floe_contract_tests.probes import SECRET_PRODUCT, files_containing, secret_values
 from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts
-
-PRODUCT = Path(__file__).resolve().parents[2] / "floe-core" / "tests" / "fixtures" / "projects" / "secret_product"
-SECRET_VARS = ("FLOE_TEST_CATALOG_TOKEN", "FLOE_TEST_S3_ACCESS_KEY_ID", "FLOE_TEST_S3_SECRET_ACCESS_KEY")
 
 
 @dataclass(frozen=True)
@@ -37,44 +31,15 @@ class SecretProduct:
     plugin: AirflowOrchestratorPlugin
 
 
-SEARCH = """
-import json, sys
-from pathlib import Path
-
-roots, needles = json.load(sys.stdin)
-hits = {}
-for root in roots:
-    for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        for needle in needles:
-            if needle.encode() in data:
-                hits.setdefault(needle, []).append(str(path))
-print(json.dumps(hits))
-"""
-
-
-def files_containing(roots: Iterable[Path], needles: Iterable[str]) -> dict[str, list[str]]:
-    """For each needle found, every file under `roots` whose bytes hold it.
-
-    Searched from a process of its own: this process holds the engine's SQLite files open, and opening and
-    closing one of them here again would drop this process's SQLite locks on it (POSIX locks are per
-    process), which can leave later reads of the database stale or failing.
-    """
-    request = json.dumps([[str(root) for root in roots], list(needles)])
-    done = subprocess.run([sys.executable, "-c", SEARCH], input=request, capture_output=True, text=True, check=True)
-    found: dict[str, list[str]] = json.loads(done.stdout)
-    return found
-
-
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretProduct]:
     root = tmp_path_factory.mktemp("secrets")
-    values = {name: f"floe-secret-{secrets.token_hex(16)}" for name in SECRET_VARS}
+    values = secret_values()
     with pytest.MonkeyPatch.context() as env:
         for name, value in values.items():
             env.setenv(name, value)
         project = root / "secret_product"
-        shutil.copytree(PRODUCT, project)
+        shutil.copytree(SECRET_PRODUCT, project)
         result = compile_project(project)
         write_artifacts(result.artifacts, result.output)
         # The session's Airflow home (conftest), where the plugin deploys and records runs.

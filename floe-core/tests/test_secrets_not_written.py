@@ -6,40 +6,22 @@ holds their values. The engine tests (one per provider) run the same product and
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from core_paths import FIXTURES
+from floe_contract_tests.probes import SECRET_PRODUCT, SECRET_VARS, files_containing, secret_values
 from floe_core.cli import main
-
-PRODUCT = FIXTURES / "projects" / "secret_product"
-SECRET_VARS = ("FLOE_TEST_CATALOG_TOKEN", "FLOE_TEST_S3_ACCESS_KEY_ID", "FLOE_TEST_S3_SECRET_ACCESS_KEY")
-
-
-def files_containing(roots: Iterable[Path], needles: Iterable[str]) -> dict[str, list[str]]:
-    """For each needle found, every file under `roots` whose bytes hold it."""
-    wanted = [(needle, needle.encode()) for needle in needles]
-    hits: dict[str, list[str]] = {}
-    for root in roots:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            for needle, raw in wanted:
-                if raw in data:
-                    hits.setdefault(needle, []).append(str(path))
-    return hits
 
 
 def test_compile_and_validate_write_the_variable_names_and_never_their_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    values = {name: f"floe-secret-{secrets.token_hex(16)}" for name in SECRET_VARS}
+    values = secret_values()
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     project = tmp_path / "secret_product"
-    shutil.copytree(PRODUCT, project)
+    shutil.copytree(SECRET_PRODUCT, project)
     output = project / "target" / "compiled_artifacts.json"
 
     assert main(["compile", str(project)]) == 0

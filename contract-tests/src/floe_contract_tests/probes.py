@@ -1,0 +1,102 @@
+"""What every provider's reliability tests share: the small products they run (`products/`), a search of every
+file a run left behind, an Iceberg table's state, and a run killed inside its Iceberg commit."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from floe_core import CompiledArtifacts
+
+PRODUCTS = Path(__file__).parent / "products"
+SECRET_PRODUCT = PRODUCTS / "secret_product"
+SECRET_VARS = ("FLOE_TEST_CATALOG_TOKEN", "FLOE_TEST_S3_ACCESS_KEY_ID", "FLOE_TEST_S3_SECRET_ACCESS_KEY")
+SLOW_WRITE_PRODUCT = PRODUCTS / "slow_write_product"
+# The slow-write product's switches and table (see its slow_write_assets.py).
+LEDGER_TABLE = "slow.ledger"
+LABEL_ENV = "FLOE_TEST_LEDGER_LABEL"
+HOLD_ENV = "FLOE_TEST_HOLD_COMMIT"
+LEDGER_ROWS = 5
+FLOE_CLI = "from floe_core.cli import main; raise SystemExit(main())"
+
+_SEARCH = """
+import json, sys
+from pathlib import Path
+
+roots, needles = json.load(sys.stdin)
+hits = {}
+for root in roots:
+    for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for needle in needles:
+            if needle.encode() in data:
+                hits.setdefault(needle, []).append(str(path))
+print(json.dumps(hits))
+"""
+
+
+def secret_values() -> dict[str, str]:
+    """A fresh random value per secret variable, unlike anything a run would print by chance."""
+    return {name: f"floe-secret-{secrets.token_hex(16)}" for name in SECRET_VARS}
+
+
+def files_containing(roots: Iterable[Path], needles: Iterable[str]) -> dict[str, list[str]]:
+    """For each needle found, every file under `roots` whose bytes hold it.
+
+    Searched from a process of its own: the caller may hold an engine's SQLite files open, and opening and
+    closing one of them again in that process would drop its SQLite locks on it (POSIX locks are per
+    process), which can leave later reads of the database stale or failing.
+    """
+    request = json.dumps([[str(root) for root in roots], list(needles)])
+    done = subprocess.run([sys.executable, "-c", _SEARCH], input=request, capture_output=True, text=True, check=True)
+    found: dict[str, list[str]] = json.loads(done.stdout)
+    return found
+
+
+def table_state(artifacts: CompiledArtifacts, table: str = LEDGER_TABLE) -> dict[str, Any]:
+    """Where an Iceberg table points, its snapshots, its metadata history and its rows, read with pyiceberg."""
+    from floe_core.runtime import open_catalog
+
+    loaded = open_catalog(artifacts).load_table(table)
+    rows = loaded.scan().to_arrow().to_pylist()
+    return {
+        "metadata_location": loaded.metadata_location,
+        "snapshot_id": loaded.current_snapshot().snapshot_id,
+        "snapshots": [(s.snapshot_id, s.parent_snapshot_id) for s in loaded.snapshots()],
+        "metadata_log": [entry.metadata_file for entry in loaded.metadata.metadata_log],
+        "rows": sorted((row["label"], row["n"]) for row in rows),
+    }
+
+
+def data_files(project: Path) -> set[Path]:
+    return set((project / "target" / "iceberg").rglob("*.parquet"))
+
+
+def kill_inside_the_commit(args: list[str], env: dict[str, str], marker: Path, log: Path) -> dict[str, Any]:
+    """Start `args`, wait until its writer holds inside the commit, SIGKILL the writer; the held marker."""
+    with log.open("wb") as out:
+        child = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not marker.exists():
+                assert child.poll() is None, f"the run ended before its commit:\n{log.read_text()[-3000:]}"
+                assert time.monotonic() < deadline, f"the run never reached its commit:\n{log.read_text()[-3000:]}"
+                time.sleep(0.05)
+            held: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
+            os.kill(held["pid"], signal.SIGKILL)
+            child.wait(timeout=60)
+        finally:
+            if child.poll() is None:  # only on a failure above: never leave the run behind
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+    held["returncode"] = child.returncode
+    held["child_pid"] = child.pid
+    return held
