@@ -127,8 +127,8 @@ def table(results: dict[int, dict[str, list[harness.Sample]]]) -> list[str]:
         for case in CASES:
             samples = by_case[case]
             info = samples[0].info
-            vs_floor = harness.ratio_text(harness.ratios(samples, by_case["floor"], _secs))
-            vs_cosmos = harness.ratio_text(harness.ratios(samples, by_case["Cosmos"], _secs))
+            vs_floor = harness.ratio_text(harness.ratios(samples, by_case["floor"], harness.seconds))
+            vs_cosmos = harness.ratio_text(harness.ratios(samples, by_case["Cosmos"], harness.seconds))
             lines.append(f"| {size} | {case} | {info['dags']} / {info['tasks']} | {harness.cell(samples)} "
                          f"| {vs_floor} | {vs_cosmos} | {harness.mb_cells(samples)} |")
     return lines
@@ -140,18 +140,14 @@ def targets(results: dict[int, dict[str, list[harness.Sample]]]) -> list[harness
     floe = r["floe per_model"]
     return [
         harness.Target(f"Airflow parse at {size}: floe per_model / Cosmos", 0.2,
-                       harness.ratios(floe, r["Cosmos"], _secs)),
+                       harness.ratios(floe, r["Cosmos"], harness.seconds)),
         harness.Target(f"Airflow parse at {size}: floe per_model / empty floor", 1.5,
-                       harness.ratios(floe, r["floor"], _secs)),
+                       harness.ratios(floe, r["floor"], harness.seconds)),
         harness.Target(f"Airflow peak RSS at {size}: floe per_model / Cosmos (whole process)", 0.5,
                        harness.ratios(floe, r["Cosmos"], lambda s: s.peak_mb)),
         harness.Target(f"Airflow RSS above imports at {size}: floe per_model / Cosmos", 0.5,
                        harness.ratios(floe, r["Cosmos"], lambda s: s.delta_mb)),
     ]
-
-
-def _secs(sample: harness.Sample) -> float:
-    return sample.seconds
 
 
 def main(argv: list[str]) -> int:

@@ -128,7 +128,7 @@ def table(results: dict[int, dict[str, list[harness.Sample]]]) -> list[str]:
         for case in CASES:
             samples = by_case[case]
             info = samples[0].info
-            versus = [harness.ratio_text(harness.ratios(samples, by_case[other], _secs))
+            versus = [harness.ratio_text(harness.ratios(samples, by_case[other], harness.seconds))
                       for other in ("floor", "executable floor", "dagster-dbt")]
             lines.append(f"| {size} | {case} | {info['assets']} / {info['checks']} "
                          f"| {harness.cell(samples, lambda s: s.info['load'])} "
@@ -142,16 +142,12 @@ def targets(results: dict[int, dict[str, list[harness.Sample]]]) -> list[harness
     r = results[size]
     return [
         harness.Target(f"Dagster load + resolve at {size}: floe / dagster-dbt", 0.3,
-                       harness.ratios(r["floe"], r["dagster-dbt"], _secs)),
+                       harness.ratios(r["floe"], r["dagster-dbt"], harness.seconds)),
         harness.Target(f"Dagster peak RSS at {size}: floe / dagster-dbt (whole process)", 0.5,
                        harness.ratios(r["floe"], r["dagster-dbt"], lambda s: s.peak_mb)),
         harness.Target(f"Dagster RSS above imports at {size}: floe / dagster-dbt", 0.5,
                        harness.ratios(r["floe"], r["dagster-dbt"], lambda s: s.delta_mb)),
     ]
-
-
-def _secs(sample: harness.Sample) -> float:
-    return sample.seconds
 
 
 def main(argv: list[str]) -> int:

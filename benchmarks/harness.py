@@ -119,6 +119,10 @@ def mb_cells(samples: Sequence[Sample]) -> str:
     return f"{cell(samples, lambda s: s.peak_mb, '{:.0f}')} | {cell(samples, lambda s: s.delta_mb, '{:.0f}')}"
 
 
+def seconds(sample: Sample) -> float:
+    return sample.seconds
+
+
 def ratios(a: Sequence[Sample], b: Sequence[Sample], metric: Callable[[Sample], float]) -> list[float]:
     """Per-repetition ratios a/b: both were measured back to back in the same repetition."""
     return [metric(x) / metric(y) for x, y in zip(a, b, strict=True)]

@@ -8,8 +8,6 @@ which writes nothing (floe-core's test_bad_inputs.py checks that).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,8 @@ import yaml
 from floe_airflow_provider import _compat
 from floe_airflow_provider.deploy import deploy, factory_file_text
 from floe_airflow_provider.import_errors import ERROR_DAG_ID
+from floe_contract_tests.probes import cli_message
 from floe_core import compile_project
-from floe_core.cli import main as floe_cli
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "floe-core" / "tests" / "bad_inputs" / "artifacts"
@@ -28,16 +26,6 @@ CORPUS = REPO / "floe-core" / "tests" / "bad_inputs" / "artifacts"
 DEMO_MANIFEST = REPO / "floe-core" / "tests" / "fixtures" / "manifests" / "dbt-1.11-v12.json"
 CASES: dict[str, dict[str, str | None]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 TRACEBACK_HEADER = "Traceback (most recent call last)"
-
-
-def cli_message(path: Path) -> str:
-    """What `floe validate <path>` prints for a bad file, without its `error: ` prefix."""
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = floe_cli(["validate", str(path)])
-    text = err.getvalue()
-    assert code == 2 and text.startswith("error: "), text
-    return text[len("error: ") :].rstrip("\n")
 
 
 @pytest.fixture(scope="module")

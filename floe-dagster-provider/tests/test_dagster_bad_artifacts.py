@@ -7,8 +7,6 @@ which writes nothing (floe-core's test_bad_inputs.py checks that).
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,8 @@ from typing import Any
 import dagster as dg
 import pytest
 import yaml
+from floe_contract_tests.probes import cli_message
 from floe_core import compile_project, write_artifacts
-from floe_core.cli import main as floe_cli
 from floe_core.errors import ArtifactsError
 from floe_dagster_provider import build_definitions
 
@@ -27,16 +25,6 @@ CASES: dict[str, dict[str, str | None]] = yaml.safe_load((CORPUS / "expected.yam
 # The demo's own manifest, kept by floe-core's tests: the good product compiles without a dbt parse.
 DEMO_MANIFEST = REPO / "floe-core" / "tests" / "fixtures" / "manifests" / "dbt-1.11-v12.json"
 CODE_LOCATION = "from floe_dagster_provider import build_definitions\n\ndefs = build_definitions({path!r})\n"
-
-
-def cli_message(path: Path) -> str:
-    """What `floe validate <path>` prints for a bad file, without its `error: ` prefix."""
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = floe_cli(["validate", str(path)])
-    text = err.getvalue()
-    assert code == 2 and text.startswith("error: "), text
-    return text[len("error: ") :].rstrip("\n")
 
 
 def load_code_location(python_file: Path, instance: dg.DagsterInstance) -> Any:

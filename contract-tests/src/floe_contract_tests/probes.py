@@ -1,8 +1,11 @@
-"""What every provider's reliability tests share: the small products they run (`products/`), a search of every
-file a run left behind, an Iceberg table's state, and a run killed inside its Iceberg commit."""
+"""What every provider's reliability tests share: the small products they run (`products/`), the CLI's message for
+a bad file, a search of every file a run left behind, an Iceberg table's state, and a run killed inside its
+Iceberg commit."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import secrets
@@ -41,6 +44,19 @@ for root in roots:
                 hits.setdefault(needle, []).append(str(path))
 print(json.dumps(hits))
 """
+
+
+def cli_message(path: Path) -> str:
+    """What `floe validate <path>` prints for a bad file, without its `error: ` prefix: the message an engine
+    loading that file must show too."""
+    from floe_core.cli import main as floe_cli
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = floe_cli(["validate", str(path)])
+    text = err.getvalue()
+    assert code == 2 and text.startswith("error: "), text
+    return text[len("error: ") :].rstrip("\n")
 
 
 def secret_values() -> dict[str, str]:
