@@ -1,8 +1,9 @@
 """`DagsterHarness`: the contract suite's view of Dagster, read back through Dagster's own API.
 
 Structure comes from the resolved repository (its asset graph, check specs, job selections, partitions
-definitions); schedule ticks from Dagster's own cron iteration in the schedule's execution timezone; sensor
-ticks from `evaluate_tick` on a `build_sensor_context` over the same instance the runs were recorded in.
+definitions and mappings); schedule ticks from Dagster's own cron iteration in the schedule's execution
+timezone; sensor ticks, and those of schedules that wait on other jobs (run-status sensors in Dagster), from
+`evaluate_tick` on a `build_sensor_context` over the same instance the runs were recorded in.
 """
 
 from __future__ import annotations
@@ -20,23 +21,6 @@ from floe_dagster_provider.schedules import AFTER_JOBS_METADATA_KEY
 
 def floe_key(key: dg.AssetKey) -> str:
     return "/".join(key.path)
-
-
-def dagster_cron_ticks(cron: str, timezone: str, after: datetime, count: int) -> list[datetime]:
-    """The next `count` ticks strictly after `after`, as Dagster's scheduler daemon computes them.
-
-    Dagster has no public "next ticks" API; its daemon iterates `cron_string_iterator`, which has lived in
-    `dagster._utils.schedules` throughout 1.9-1.13. The harness is test code, so it may reach for it.
-    """
-    from dagster._utils.schedules import cron_string_iterator
-
-    ticks = []
-    for tick in cron_string_iterator(after.timestamp(), cron, timezone):
-        if tick.timestamp() > after.timestamp():
-            ticks.append(tick)
-        if len(ticks) == count:
-            break
-    return ticks
 
 
 class DagsterHarness(ProviderHarness):
@@ -89,12 +73,13 @@ class DagsterHarness(ProviderHarness):
 
     def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
         found = self.repository.get_schedule_def(schedule)
-        return dagster_cron_ticks(found.cron_schedule, found.execution_timezone or "UTC", after, count)
+        return _compat.cron_ticks(found.cron_schedule, found.execution_timezone or "UTC", after, count)
 
-    def schedule_after_jobs(self, schedule: str) -> set[str]:
-        sensor = self.repository.get_sensor_def(schedule)
-        assert isinstance(sensor, dg.RunStatusSensorDefinition), f"{schedule} is not wired as a run-status sensor"
-        return set(sensor.metadata[AFTER_JOBS_METADATA_KEY].value)
+    def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
+        # Dagster runs a schedule that waits on other jobs as a run-status sensor, ticked like any sensor.
+        found = self.repository.get_sensor_def(schedule)
+        assert isinstance(found, dg.RunStatusSensorDefinition), f"{schedule} is not wired as a run-status sensor"
+        return self.tick_sensor(schedule, cursor)
 
     def partition_keys(self, asset: str) -> list[str]:
         node = self.asset_graph.get(dg.AssetKey(asset.split("/")))

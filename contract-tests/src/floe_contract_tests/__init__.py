@@ -2,6 +2,15 @@
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
-from floe_contract_tests.suite import ContractSuite
+from floe_contract_tests.suite import BehaviourSuite, ContractSuite
 
-__all__ = ["CheckView", "ContractSuite", "ProviderHarness", "RunRequestView", "SensorTick", "clause", "requires"]
+__all__ = [
+    "BehaviourSuite",
+    "CheckView",
+    "ContractSuite",
+    "ProviderHarness",
+    "RunRequestView",
+    "SensorTick",
+    "clause",
+    "requires",
+]

@@ -1,8 +1,10 @@
 """Capability gating and clause citations for contract tests.
 
 A test decorated `@requires("sql_sensors")` runs on every provider. Where the provider declares the feature
-missing, a failure becomes a skip whose reason is generated from the declaration, and a pass becomes a
-failure: a provider may not under-declare what it can do any more than it may over-declare it.
+missing, the test is skipped only when the provider refuses it with floe's `UnsupportedFeatureError` naming
+that feature (the reason is generated from the declaration and the refusal); any other exception fails the
+test with its traceback, and a pass fails it too: a provider may not under-declare what it can do any more
+than it may over-declare it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+from floe_core.errors import UnsupportedFeatureError
 from floe_core.features import FEATURES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +41,10 @@ def requires(*features: str) -> Callable[[F], F]:
             declared = ", ".join(f"supports_{f}=False" for f in missing)
             try:
                 test(*args, **kwargs)
-            except Exception as exc:
-                pytest.skip(f"{harness.engine} declares {declared} ({type(exc).__name__})")
+            except UnsupportedFeatureError as exc:
+                if not set(exc.features) & set(missing):
+                    raise
+                pytest.skip(f"{harness.engine} declares {declared} and refuses: {exc.problems[0].message}")
             pytest.fail(f"passes although {harness.engine} declares {declared}: declare the capability")
 
         return gated  # type: ignore[return-value]

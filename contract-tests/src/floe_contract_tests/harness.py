@@ -1,7 +1,9 @@
 """What a provider implements so the contract suite can drive its engine.
 
-Each method reads back through the engine's own API (not through floe's data) or runs the engine for real
-in-process. The suite compares what comes back with what floe-core computes from the artifacts.
+Each method answers from the engine: what it stores and loads (its definitions, serialized DAGs, timetables),
+what it evaluates (schedules, sensors) and what it records (runs, events, task instances). Never from the
+artifacts, from floe-core, or from a value the provider copied out of the artifacts: the suite takes the
+expected value from there, so an answer taken from the same place would prove nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from floe_core import BackfillRequest, BackfillResult, CompiledArtifacts, OrchestratorPlugin, RunFilter, RunRecord
+from floe_core.errors import UnsupportedFeatureError
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ class ProviderHarness(ABC):
         """The next `count` fire times strictly after `after`, computed by the engine's own timetable."""
 
     @abstractmethod
-    def schedule_after_jobs(self, schedule: str) -> set[str]:
-        """For a schedule that runs after other jobs: the jobs it waits for, as the engine wires it."""
+    def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
+        """Evaluate a schedule that runs after other jobs once, now, the way the engine's scheduler does,
+        consuming what it fires on (so the next tick fires only on new successes)."""
 
     @abstractmethod
     def partition_keys(self, asset: str) -> list[str]:
@@ -89,7 +93,9 @@ class ProviderHarness(ABC):
 
         Only an engine that models partition mappings can answer; the others inherit this refusal.
         """
-        raise NotImplementedError(f"{self.engine} does not model partition mappings")
+        plugin = self.plugin()
+        raise UnsupportedFeatureError.for_feature(plugin.name, plugin.engine_version, "partition_mappings",
+                                                  found=f"{asset} <- {upstream}")
 
     @abstractmethod
     def sensor_jobs(self) -> dict[str, str]:

@@ -48,8 +48,20 @@ class ReferenceHarness(ProviderHarness):
         found = self._schedule(schedule)
         return fire_times(found.cron, found.timezone, after, count)
 
-    def schedule_after_jobs(self, schedule: str) -> set[str]:
-        return set(self._schedule(schedule).after_jobs)
+    def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
+        """Fires once every job it waits for succeeded after the later of its own job's last start and the
+        cursor (the newest success it already fired on)."""
+        found = self._schedule(schedule)
+        history = self._plugin.run_history(RunFilter(limit=10_000))
+        own = [r.started_at.isoformat() for r in history if r.job == found.job and r.started_at]
+        since = max([*own, cursor or ""])
+        newest = []
+        for job in found.after_jobs:
+            ends = [r.ended_at.isoformat() for r in history if r.job == job and r.status == "success" and r.ended_at]
+            newest.append(max(ends, default=""))
+        if all(end > since for end in newest):
+            return SensorTick((RunRequestView(job=found.job),), max(newest))
+        return SensorTick((), cursor)
 
     def partition_keys(self, asset: str) -> list[str]:
         parts = self._artifacts.asset_partitions(asset)

@@ -208,11 +208,13 @@ def _run_task_function() -> Any:
     return sdk_dag._run_task
 
 
-def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
-    """Drive an existing, queued DAG run (a backfill run) to its end in this process.
+def run_dagrun_in_process(dag: DAG, run_id: str, *, wait: bool = True) -> Any:
+    """Drive an existing, queued DAG run (a backfill run, a sensor tick) to its end in this process.
 
     Airflow has no public in-process executor for runs it created itself; this is the loop `dag.test()` runs
-    for the run it creates, applied to a run Airflow's backfill created.
+    for the run it creates, applied to a run Airflow's backfill created. With `wait=False` it returns, the run
+    still running, as soon as no task can run before time passes: a reschedule-mode sensor that poked and
+    waits for its next poke (where `dag.test()` would poke on until the sensor's timeout), a retry delay.
     """
     import time
 
@@ -244,6 +246,8 @@ def run_dagrun_in_process(dag: DAG, run_id: str) -> Any:
             key=lambda ti: (ti.task_id, ti.map_index),
         )
         if not scheduled and any(ti.state not in State.finished for ti in all_tis):
+            if not wait:
+                break
             time.sleep(1)  # waiting for a retry delay or a reschedule
         for ti in scheduled:
             task = dag.task_dict[ti.task_id]

@@ -141,7 +141,10 @@ def _resolve_multi(
         if isinstance(dim.partitions, StaticPartitions):
             choices.append(list(dim.partitions.keys))
         else:
-            choices.append([_window_key_for_run(dim.partitions, context)])
+            # A scheduled run past the partition set's end fails here, as a time-window job's run does.
+            window = _window_key_for_run(dim.partitions, context)
+            _check_window(dim.partitions, window, job)
+            choices.append([window])
     return [RunPartition(f"{a}{MULTI_KEY_SEPARATOR}{b}") for a in choices[0] for b in choices[1]]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from floe_core.artifacts import CompiledArtifacts
-from floe_core.errors import Problem, RuntimeFailure
+from floe_core.errors import Problem, RuntimeFailure, UnsupportedFeatureError
 from floe_core.plugin import (
     BackfillRequest,
     BackfillResult,
@@ -147,6 +147,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
 
         self._known_job(artifacts, job)
+        self._check_runnable(artifacts, job)
         self.deploy(artifacts)
         folder = runs.DagsFolder(self.dags_folder())
         dag_id = DagNaming(artifacts.identity.product).dag_id(job)
@@ -168,6 +169,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         from floe_airflow_provider import backfill, runs
 
         self._known_job(artifacts, request.job)
+        self._check_runnable(artifacts, request.job)
         self.deploy(artifacts)
         return backfill.launch(artifacts, runs.DagsFolder(self.dags_folder()), request)
 
@@ -210,6 +212,14 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
                     expected=f"one of {sorted(artifacts.jobs_by_name)}",
                     fix="pass a job name floe.yaml defines",
                 )
+            )
+
+    def _check_runnable(self, artifacts: CompiledArtifacts, job: str) -> None:
+        """Refuse, before anything runs, a job whose Python assets this Airflow declares it cannot run."""
+        python = sorted(k for k in artifacts.jobs_by_name[job].assets if artifacts.assets_by_key[k].kind == "python")
+        if python and not self.capabilities.supports_python_assets:
+            raise UnsupportedFeatureError.for_feature(
+                self.name, self.engine_version, "python_assets", field=f"orchestration.jobs[{job}]", found=python
             )
 
     def _airflow_home(self) -> None:

@@ -155,7 +155,8 @@ def file_tick(artifacts_file: str, sensor: str, cursor: str | None) -> tuple[lis
 def poke_new_files(artifacts_file: str, sensor: str) -> PokeReturnValue:
     context = get_current_context()
     ti = context["ti"]
-    cursor = ti.xcom_pull(task_ids=WAIT_TASK_ID, key=CURSOR_XCOM_KEY, include_prior_dates=True)
+    # One value, the newest: without `map_indexes` the Task SDK returns every earlier run's cursor as a list.
+    cursor = ti.xcom_pull(task_ids=WAIT_TASK_ID, key=CURSOR_XCOM_KEY, include_prior_dates=True, map_indexes=-1)
     confs, new_cursor = file_tick(artifacts_file, sensor, cursor)
     if confs:
         ti.xcom_push(key=CURSOR_XCOM_KEY, value=new_cursor)

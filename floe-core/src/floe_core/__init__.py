@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "RuntimeFailure": "floe_core.errors",
     "SelectorError": "floe_core.errors",
     "SpecError": "floe_core.errors",
+    "UnsupportedFeatureError": "floe_core.errors",
     "compile_project": "floe_core.compiler",
     "list_plugins": "floe_core.registry",
     "load_artifacts": "floe_core.artifacts",
@@ -72,6 +73,7 @@ __all__ = [
     "RuntimeFailure",
     "SelectorError",
     "SpecError",
+    "UnsupportedFeatureError",
     "__version__",
     "compile_project",
     "list_plugins",
@@ -113,6 +115,7 @@ if TYPE_CHECKING:
         RuntimeFailure,
         SelectorError,
         SpecError,
+        UnsupportedFeatureError,
     )
     from floe_core.graph import AssetGraph
     from floe_core.plugin import (

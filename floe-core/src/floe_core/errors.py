@@ -84,6 +84,10 @@ class FloeError(Exception):
             p if p.file else Problem(p.message, str(file), p.field, p.found, p.expected, p.fix)
             for p in self.problems
         ]
+        return self._with_problems(problems)
+
+    def _with_problems(self, problems: Sequence[Problem]) -> FloeError:
+        """The same kind of error, with other problems (subclasses with more state keep it)."""
         return type(self)(problems)
 
 
@@ -113,6 +117,31 @@ class SelectorError(InputError):
 
 class CompatibilityError(FloeError, ValueError):
     """The artifacts use features that the chosen engine (at its installed version) cannot run."""
+
+
+class UnsupportedFeatureError(CompatibilityError):
+    """A provider refuses a feature it declares it cannot run. `features` names them as `Capabilities` flags
+    do, without `supports_`; the contract suite skips a test only on this error, for a declared gap."""
+
+    def __init__(self, problems: Problem | Sequence[Problem], features: Sequence[str]) -> None:
+        self.features: tuple[str, ...] = tuple(features)
+        super().__init__(problems)
+
+    @classmethod
+    def for_feature(cls, engine: str, engine_version: str, feature: str, field: str | None = None,
+                    found: object = None) -> UnsupportedFeatureError:
+        return cls(
+            Problem(
+                f"{engine} {engine_version} cannot run {feature.replace('_', ' ')}",
+                field=field,
+                found=found,
+                fix=f"remove it from floe.yaml or use an engine whose provider supports_{feature}",
+            ),
+            [feature],
+        )
+
+    def _with_problems(self, problems: Sequence[Problem]) -> UnsupportedFeatureError:
+        return type(self)(problems, self.features)
 
 
 class PluginNotFoundError(FloeError, LookupError):

@@ -1,16 +1,24 @@
 """Engine-neutral run planning every provider shares: which partitions a backfill runs, in which chunks, and
-which assets a rerun of failed work selects. The engines then execute these plans in their own idiom."""
+which assets a rerun of failed work selects. The engines then execute these plans in their own idiom.
+
+A backfill's `reprocess` rule, decided on each partition's latest run in the engine's own run records (a
+ranged run counts for every partition it covered):
+- `missing`: every partition that has not succeeded yet: never run, or its latest run failed or was canceled;
+- `failed`: only partitions whose latest run failed;
+- `all`: every partition in the range.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from floe_core.artifacts import CompiledArtifacts, TimeWindowPartitions
+from floe_core.artifacts import CompiledArtifacts, ReprocessMode, TimeWindowPartitions
 from floe_core.errors import InputError, Problem
 from floe_core.graph import AssetGraph
 from floe_core.partitioning import partition_keys
-from floe_core.plugin import BackfillRequest, RunRecord
+from floe_core.plugin import BackfillRequest, RunRecord, RunStatus
 
 RANGE_SEPARATOR = "..."
 
@@ -51,21 +59,49 @@ def plan_backfill(artifacts: CompiledArtifacts, request: BackfillRequest, histor
         chosen = keys[keys.index(str(request.start)): keys.index(str(request.end)) + 1]
     policy = artifacts.backfill_by_job.get(job.name)
     reprocess = request.reprocess or (policy.reprocess if policy else "missing")
-    chosen = _filter(chosen, reprocess, _latest_status_by_partition(job.name, history, keys))
-    return BackfillPlan(job.name, tuple(chosen), _chunks(chosen, artifacts, job.name,
-                                                         isinstance(parts, TimeWindowPartitions)))
+    to_run = partitions_to_run(chosen, reprocess, latest_status_by_partition(job.name, history, keys))
+    ranged_ok = isinstance(parts, TimeWindowPartitions)
+    # A ranged run never spans a partition the rule skips: chunks are cut within stretches of neighbours.
+    stretches = neighbour_stretches(chosen, set(to_run))
+    chunks = tuple(c for stretch in stretches for c in _chunks(stretch, artifacts, job.name, ranged_ok))
+    return BackfillPlan(job.name, tuple(to_run), chunks)
 
 
-def _latest_status_by_partition(job: str, history: Iterable[RunRecord], keys: list[str]) -> dict[str, str]:
+def partitions_to_run(keys: Sequence[str], reprocess: ReprocessMode, latest: Mapping[str, RunStatus]) -> list[str]:
+    """The keys a backfill runs under `reprocess`, given each partition's latest run status (see above)."""
+    if reprocess == "all":
+        return list(keys)
+    if reprocess == "failed":
+        return [k for k in keys if latest.get(k) == "failure"]
+    return [k for k in keys if latest.get(k) != "success"]
+
+
+def latest_status_by_partition(job: str, history: Iterable[RunRecord], keys: list[str]) -> dict[str, RunStatus]:
+    """Each partition's status in the latest run of `job` that covered it (by start time)."""
     latest: dict[str, RunRecord] = {}
     for record in history:
         if record.job != job or record.partition is None:
             continue
         for key in expand_partition_label(record.partition, keys):
             seen = latest.get(key)
-            if seen is None or (record.started_at or 0) > (seen.started_at or 0):  # type: ignore[operator]
+            if seen is None or _started(record) > _started(seen):
                 latest[key] = record
     return {k: r.status for k, r in latest.items()}
+
+
+def _started(record: RunRecord) -> datetime:
+    return record.started_at or datetime.min.replace(tzinfo=timezone.utc)
+
+
+def neighbour_stretches(keys: Sequence[str], wanted: set[str]) -> list[list[str]]:
+    """The `wanted` keys as runs of neighbours in `keys`' order: what one ranged run (or backfill) may span."""
+    stretches: list[list[str]] = [[]]
+    for key in keys:
+        if key in wanted:
+            stretches[-1].append(key)
+        elif stretches[-1]:
+            stretches.append([])
+    return [s for s in stretches if s]
 
 
 def split_partition_label(label: str) -> tuple[str, str | None]:
@@ -82,14 +118,6 @@ def expand_partition_label(label: str, keys: list[str]) -> list[str]:
     if first not in keys or last not in keys:
         return [first, last]
     return keys[keys.index(first): keys.index(last) + 1]
-
-
-def _filter(keys: list[str], reprocess: str, status: dict[str, str]) -> list[str]:
-    if reprocess == "all":
-        return keys
-    if reprocess == "failed":
-        return [k for k in keys if status.get(k) == "failure"]
-    return [k for k in keys if status.get(k) != "success"]
 
 
 def _chunks(keys: list[str], artifacts: CompiledArtifacts, job: str, ranged_ok: bool) -> tuple[tuple[str, ...], ...]:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from floe_core.artifacts import CompiledArtifacts, FloeModel, ReprocessMode
-from floe_core.errors import CompatibilityError, Problem
+from floe_core.errors import UnsupportedFeatureError
 from floe_core.features import FEATURES, features_used
 
 # The plugin API this floe-core provides. A plugin declares the version it was written against; it loads
@@ -184,20 +184,16 @@ class OrchestratorPlugin(ABC):
     @abstractmethod
     def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]: ...
 
-    def unsupported_features(self, artifacts: CompiledArtifacts) -> list[Problem]:
+    def unsupported_features(self, artifacts: CompiledArtifacts) -> list[UnsupportedFeatureError]:
         """Each feature the artifacts use that this provider declares it cannot run, with where it's used."""
         caps = self.capabilities
         return [
-            Problem(
-                f"{self.name} {self.engine_version} cannot run {feature.replace('_', ' ')}",
-                field=where,
-                fix=f"remove it from floe.yaml or use an engine whose provider supports_{feature}",
-            )
+            UnsupportedFeatureError.for_feature(self.name, self.engine_version, feature, field=where)
             for feature, where in features_used(artifacts)
             if not caps.supports(feature)
         ]
 
     def check_supported(self, artifacts: CompiledArtifacts) -> None:
-        problems = self.unsupported_features(artifacts)
-        if problems:
-            raise CompatibilityError(problems)
+        refused = self.unsupported_features(artifacts)
+        if refused:
+            raise UnsupportedFeatureError([e.problems[0] for e in refused], [f for e in refused for f in e.features])

@@ -8,6 +8,7 @@ its oldest version leaves the support window.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
@@ -104,3 +105,22 @@ def event_types(*names: str) -> set[Any]:
 def sensor_tick(sensor: dg.SensorDefinition, context: Any) -> Any:
     """Evaluate a sensor once the way the daemon does (cursor handling included)."""
     return sensor.evaluate_tick(context)
+
+
+def cron_ticks(cron: str, timezone: str, after: datetime, count: int) -> list[datetime]:
+    """The next `count` ticks of a cron schedule strictly after `after`, as Dagster's scheduler daemon computes
+    them (DST included).
+
+    Private on every supported version (1.9-1.13): the daemon iterates `dagster._utils.schedules.
+    cron_string_iterator`, and no public API lists a schedule's future ticks (`build_schedule_context`
+    evaluates one tick at a time you must already know). `test_dagster_schedules` fails when it moves.
+    """
+    from dagster._utils.schedules import cron_string_iterator
+
+    ticks: list[datetime] = []
+    for tick in cron_string_iterator(after.timestamp(), cron, timezone):
+        if tick.timestamp() > after.timestamp():
+            ticks.append(tick)
+        if len(ticks) == count:
+            break
+    return ticks

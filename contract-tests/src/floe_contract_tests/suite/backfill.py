@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
 
 from floe_contract_tests.capabilities import clause, requires
@@ -15,6 +16,9 @@ from floe_contract_tests.warehouse import execute, query
 DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"]
 # Days no other contract test runs, so "missing" depends only on this test.
 LATER = ["2024-01-08", "2024-01-09", "2024-01-10"]
+# Days only the mixed-history test runs: one succeeded, one failed, one never run.
+MIXED = ["2024-01-11", "2024-01-12", "2024-01-13"]
+FAILING_DAYS = "main.contract_failing_days"
 
 
 def _covered(partition: str | None) -> list[str]:
@@ -58,6 +62,29 @@ class BackfillContract:
                                                           reprocess="missing"))
         assert list(missing.partitions) == [LATER[2]]
 
+    @clause("C15")
+    @requires("backfills")
+    @pytest.mark.parametrize("job", [pytest.param("daily", id="ranged-runs"),
+                                     pytest.param("daily_each", id="a-run-per-partition")])
+    def test_each_reprocess_rule_runs_exactly_its_partitions_of_a_mixed_history(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts, job: str
+    ) -> None:
+        ensure_seeded(harness)
+        succeeded, failed, never = MIXED
+        execute(contract_artifacts, f"create or replace table {FAILING_DAYS} (day date)")
+        execute(contract_artifacts, f"insert into {FAILING_DAYS} values ('{failed}')")
+        try:
+            assert harness.run_job(job, succeeded).status == "success"
+            assert harness.run_job(job, failed).status == "failure"
+            # The failing day keeps failing, so each rule sees the same history: one success, one failure.
+            for reprocess, expected in (("failed", [failed]), ("missing", [failed, never]), ("all", MIXED)):
+                result = harness.launch_backfill(BackfillRequest(job=job, start=MIXED[0], end=MIXED[-1],
+                                                                 reprocess=reprocess))
+                ran = _covered_by_recorded_runs(harness, job, [r.run_id for r in result.runs])
+                assert ran == expected, f"reprocess={reprocess!r} ran {ran}, not {expected}"
+        finally:
+            execute(contract_artifacts, f"drop table if exists {FAILING_DAYS}")
+
 
     @clause("C15")
     @requires("backfills", "python_assets")
@@ -77,6 +104,17 @@ class BackfillContract:
         assert harness.launch_backfill(request).succeeded
         again = read_table(contract_artifacts, "contract.daily_amounts").sort_by("floe_partition_start")
         assert again.equals(first), "a second backfill of the same range neither adds nor changes rows"
+
+
+def _covered_by_recorded_runs(harness: ProviderHarness, job: str, run_ids: list[str]) -> list[str]:
+    """The partitions the engine recorded for these runs of `job` (a ranged run covers first...last)."""
+    recorded = {r.run_id: r for r in harness.run_history(RunFilter(job=job, limit=10_000))}
+    assert set(run_ids) <= set(recorded), "every run a backfill reports is in the engine's run history"
+    days: set[str] = set()
+    for run_id in run_ids:
+        first, _, last = (recorded[run_id].partition or "").partition("...")
+        days |= {d for d in MIXED if first <= d <= (last or first)}
+    return sorted(days)
 
 
 class HistoryContract:

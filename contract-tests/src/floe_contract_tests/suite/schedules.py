@@ -1,4 +1,5 @@
-"""C5-C6: schedules fire when floe-core says they fire, across DST changes in several timezones."""
+"""C5-C6: schedules fire when floe-core says they fire, across DST changes in several timezones, and a
+schedule that waits on other jobs fires once all of them succeeded."""
 
 from __future__ import annotations
 
@@ -40,12 +41,24 @@ class ScheduleContract:
             got = harness.schedule_fire_times(schedule.name, after, COUNT)
             assert _utc(got) == _utc(expected), f"{schedule.name} ({schedule.cron} {schedule.timezone})"
 
+
+class ScheduleDependencyContract:
     @clause("C6")
     @requires("schedule_dependencies")
-    def test_a_schedule_after_other_jobs_waits_for_exactly_those_jobs(
+    def test_a_schedule_after_other_jobs_fires_once_all_of_them_succeeded_and_not_before(
         self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts
     ) -> None:
-        dependent = [s for s in contract_artifacts.orchestration.schedules if s.after_jobs]
-        assert dependent, "the scenarios declare a schedule with afterJobs"
-        for schedule in dependent:
-            assert harness.schedule_after_jobs(schedule.name) == set(schedule.after_jobs)
+        schedule = next(s for s in contract_artifacts.orchestration.schedules if len(s.after_jobs) > 1)
+        first, *rest = sorted(schedule.after_jobs)
+        # A clean slate: the job itself has just run, and whatever earlier tests left for the schedule is taken.
+        assert harness.run_job(schedule.job).status == "success"
+        baseline = harness.tick_schedule(schedule.name)
+        assert harness.run_job(first).status == "success"
+        waiting = harness.tick_schedule(schedule.name, baseline.cursor)
+        assert [r.job for r in waiting.run_requests] == [], f"{schedule.name} fired after {first} alone"
+        for job in rest:
+            assert harness.run_job(job).status == "success"
+        fired = harness.tick_schedule(schedule.name, waiting.cursor)
+        assert [r.job for r in fired.run_requests] == [schedule.job]
+        again = harness.tick_schedule(schedule.name, fired.cursor)
+        assert [r.job for r in again.run_requests] == [], "one set of successes fires once"

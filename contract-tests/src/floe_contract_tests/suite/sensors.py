@@ -21,12 +21,14 @@ def _jobs(tick: SensorTick) -> list[str]:
     return [r.job for r in tick.run_requests]
 
 
-class SensorContract:
+class SensorWiringContract:
     @clause("C8")
     def test_each_sensor_triggers_the_job_the_artifacts_name(self, harness: ProviderHarness,
                                                              contract_artifacts: CompiledArtifacts) -> None:
         assert harness.sensor_jobs() == {s.name: s.job for s in contract_artifacts.orchestration.sensors}
 
+
+class SensorContract:
     @clause("C9")
     @requires("file_sensors")
     def test_a_file_sensor_fires_once_per_new_file(self, harness: ProviderHarness,
@@ -44,6 +46,11 @@ class SensorContract:
         assert _jobs(second) == [sensor.job]
         third = harness.tick_sensor(sensor.name, second.cursor)
         assert _jobs(third) == [], "a file fires once"
+        (folder / "orders_002.csv").write_text("id\n2\n")
+        fourth = harness.tick_sensor(sensor.name, third.cursor)
+        assert _jobs(fourth) == [sensor.job], "the next new file fires, alone"
+        fifth = harness.tick_sensor(sensor.name, fourth.cursor)
+        assert _jobs(fifth) == [], "and once"
 
     @clause("C9")
     @requires("sql_sensors")
