@@ -6,8 +6,6 @@ for every unpaused DAG scheduled on those Assets; no scheduler runs here to turn
 
 from __future__ import annotations
 
-from unittest import mock
-
 
 def tick_asset_scheduled(dag_id: str) -> bool:
     """Whether Airflow's scheduler would now create an asset-triggered run of `dag_id`; if so, consume the
@@ -17,9 +15,9 @@ def tick_asset_scheduled(dag_id: str) -> bool:
     from airflow.utils.session import create_session
     from sqlalchemy import delete
 
-    # The scheduler takes a few due DAGs per loop and comes back for the rest; nothing here comes back (cron
-    # DAGs due for ever in a test DB would crowd the one asked about out), so one tick must see them all.
-    with mock.patch.object(DagModel, "NUM_DAGS_PER_DAGRUN_QUERY", 1_000_000), create_session() as session:
+    # The scheduler takes `max_dagruns_to_create_per_loop` due DAGs per loop and comes back for the rest; nothing
+    # here comes back, so conftest raises that setting and one tick sees every due DAG.
+    with create_session() as session:
         # What the scheduler loop calls: unpaused, active, importable DAGs under max_active_runs that are due,
         # with the asset-triggered ones (their Asset condition holds over their queued events) keyed by dag_id.
         due, triggered_date_by_dag = DagModel.dags_needing_dagruns(session)

@@ -16,6 +16,9 @@ os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+# Cron DAGs stay due for ever in a test DB (no scheduler creates their runs); asset_triggers reads the
+# scheduler's due-DAG query, which would otherwise stop at the first 10 of them.
+os.environ["AIRFLOW__SCHEDULER__MAX_DAGRUNS_TO_CREATE_PER_LOOP"] = "100000"
 (_HOME / "dags").mkdir()
 
 import pytest  # noqa: E402

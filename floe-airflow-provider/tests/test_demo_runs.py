@@ -132,7 +132,7 @@ def test_a_one_run_per_day_backfill_is_airflows_own_and_skips_days_that_succeede
 ) -> None:
     data = json.loads(demo_artifacts_path.read_text())
     data["orchestration"]["backfills"] = [
-        {"job": "daily_orders", "policy": {"kind": "multi_run", "max_partitions_per_run": 1}, "reprocess": "failed"}
+        {"job": "daily_orders", "policy": {"kind": "multi_run", "max_partitions_per_run": 1}, "reprocess": "missing"}
     ]
     variant = demo_artifacts_path.with_name("one_day_backfills.json")
     variant.write_text(json.dumps(data))
@@ -143,7 +143,7 @@ def test_a_one_run_per_day_backfill_is_airflows_own_and_skips_days_that_succeede
     assert list(first.partitions) == ["2024-01-08", "2024-01-09"]
     assert {r.backfill_id for r in first.runs} == {first.backfill_id}
     again = plugin.launch_backfill(artifacts, request)
-    assert again.runs == (), "Airflow's `failed` reprocess behaviour skips the days that succeeded"
+    assert again.runs == (), "`missing` skips the days that succeeded"
     days = _query(artifacts, "select distinct cast(order_date as varchar) from main.fct_daily_orders order by 1")
     assert ("2024-01-08",) in days and ("2024-01-09",) in days
 
