@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from floe_core import BackfillRequest, CompiledArtifacts, RunFilter
+from floe_core.artifacts import ReprocessMode
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
@@ -77,7 +78,9 @@ class BackfillContract:
             assert harness.run_job(job, succeeded).status == "success"
             assert harness.run_job(job, failed).status == "failure"
             # The failing day keeps failing, so each rule sees the same history: one success, one failure.
-            for reprocess, expected in (("failed", [failed]), ("missing", [failed, never]), ("all", MIXED)):
+            rules: list[tuple[ReprocessMode, list[str]]] = [("failed", [failed]), ("missing", [failed, never]),
+                                                            ("all", MIXED)]
+            for reprocess, expected in rules:
                 result = harness.launch_backfill(BackfillRequest(job=job, start=MIXED[0], end=MIXED[-1],
                                                                  reprocess=reprocess))
                 ran = _covered_by_recorded_runs(harness, job, [r.run_id for r in result.runs])
