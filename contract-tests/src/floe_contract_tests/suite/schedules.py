@@ -62,3 +62,13 @@ class ScheduleDependencyContract:
         assert [r.job for r in fired.run_requests] == [schedule.job]
         again = harness.tick_schedule(schedule.name, fired.cursor)
         assert [r.job for r in again.run_requests] == [], "one set of successes fires once"
+        # The other way round: each job it waits for can be the one whose success completes the set.
+        assert harness.run_job(schedule.job).status == "success"
+        cursor = harness.tick_schedule(schedule.name, again.cursor).cursor
+        for job in rest:
+            assert harness.run_job(job).status == "success"
+        waiting = harness.tick_schedule(schedule.name, cursor)
+        assert [r.job for r in waiting.run_requests] == [], f"{schedule.name} fired after {', '.join(rest)} alone"
+        assert harness.run_job(first).status == "success"
+        fired = harness.tick_schedule(schedule.name, waiting.cursor)
+        assert [r.job for r in fired.run_requests] == [schedule.job]
