@@ -65,11 +65,8 @@ class DagsterHarness(ProviderHarness):
         return views
 
     def job_assets(self) -> dict[str, set[str]]:
-        graph = self.asset_graph
-        return {
-            job.name: {floe_key(k) for k in job.selection.resolve(graph)}
-            for job in self.defs.jobs or []
-        }
+        return {job.name: {floe_key(k) for k in _compat.job_asset_keys(self.defs, job.name)}
+                for job in self.defs.jobs or []}
 
     def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
         found = self.repository.get_schedule_def(schedule)

@@ -34,6 +34,17 @@ def repository(defs: dg.Definitions) -> Any:
     return defs.get_repository_def()
 
 
+def job_asset_keys(defs: dg.Definitions, job: str) -> set[dg.AssetKey]:
+    """The keys an asset job selects, resolved against the definitions' asset graph.
+
+    floe's jobs come from `define_asset_job`, which Definitions keeps unresolved; that class is top-level
+    `dagster` only from 1.10, while its public `selection` is the same on 1.9-1.13.
+    """
+    found = next(j for j in defs.jobs or [] if j.name == job)
+    selection: dg.AssetSelection = found.selection  # type: ignore[union-attr]
+    return set(selection.resolve(repository(defs).asset_graph))
+
+
 def resolve_job(defs: dg.Definitions, name: str) -> dg.JobDefinition:
     job: dg.JobDefinition = repository(defs).get_job(name)
     return job
