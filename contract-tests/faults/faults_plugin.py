@@ -669,7 +669,7 @@ def airflow_c11_failure_swallowed() -> None:
         def build_dbt_asset(artifacts_file: str, job: str, key: str, **kw: Any) -> Any:
             try:
                 return original(artifacts_file, job, key, **kw)
-            except Exception:
+            except Exception:  # the seeded fault itself: any task failure is swallowed into a summary
                 return {SUMMARY_ASSETS: {key: "failed"}, SUMMARY_CHECKS: {}, SUMMARY_PARTITION: None}
 
         return build_dbt_asset
@@ -691,7 +691,7 @@ def airflow_c13_blocking_treated_as_warning() -> None:
         def build_dbt_asset(artifacts_file: str, job: str, key: str, checks: Any = None, **kw: Any) -> Any:
             try:
                 return original(artifacts_file, job, key, checks, **kw)
-            except Exception:
+            except Exception:  # the seeded fault itself: a failed blocking test is reported as a warning
                 if not checks:
                     raise
                 return {SUMMARY_ASSETS: {key: "materialized"}, SUMMARY_CHECKS: dict.fromkeys(checks, "warned"),
@@ -805,7 +805,7 @@ def pytest_configure(config: pytest.Config) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             FAULTS[name].patch()
-    except Exception as exc:
+    except Exception as exc:  # any error applying a patch makes the fault "broken", never a pass
         raise pytest.UsageError(f"fault {name!r} could not be applied: {exc!r}") from exc
 
 
