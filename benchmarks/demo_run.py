@@ -48,7 +48,7 @@ def prepare(work: Path) -> Path:
 def plain_dbt_args(artifacts_file: Path, job: str) -> tuple[list[str], dict[str, str]]:
     """The dbt CLI arguments and environment floe's runtime would use for the job's dbt assets."""
     from floe_core.artifacts import load_artifacts
-    from floe_core.runtime.dbt import DUCKDB_PATH_ENV
+    from floe_core.runtime.dbt import DUCKDB_PATH_ENV, project_args
     from floe_core.runtime.warehouse import duckdb_path
 
     artifacts = load_artifacts(artifacts_file)
@@ -56,8 +56,7 @@ def plain_dbt_args(artifacts_file: Path, job: str) -> tuple[list[str], dict[str,
     selectors = [a.dbt.selector for k in keys if (a := artifacts.assets_by_key[k]).dbt is not None]
     args = ["build", "--select", *selectors, "--indirect-selection", "cautious",
             "--threads", str(artifacts.plugins.compute.threads),
-            "--project-dir", str(artifacts.project_dir), "--profiles-dir", str(artifacts.profiles_dir),
-            "--profile", artifacts.dbt_profiles.profile, "--target", artifacts.dbt_profiles.target]
+            *project_args(artifacts)]
     return args, {DUCKDB_PATH_ENV: str(duckdb_path(artifacts))}
 
 

@@ -185,3 +185,22 @@ def test_a_sql_sensor_on_a_missing_connection_names_it_and_how_to_define_it() ->
     with pytest.raises(RuntimeFailure, match="AIRFLOW_CONN_ORDERS_DB") as error:
         sensor.poke({})
     assert "orders_db" in str(error.value) and "orders_ready" in str(error.value)
+
+
+def test_a_relative_artifacts_path_is_read_beside_the_dag_file_whatever_the_working_directory(
+    demo_artifacts_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from floe_airflow_provider.deploy import with_absolute_paths
+    from floe_core.artifacts import load_artifacts, write_artifacts
+
+    bundle = tmp_path / "bundle"
+    # The artifacts travel with the DAG file, as in a DAG bundle; its dbt paths point back at the demo.
+    write_artifacts(with_absolute_paths(load_artifacts(demo_artifacts_path)), bundle / "compiled_artifacts.json")
+    (bundle / "floe_demo.py").write_text("from floe_airflow_provider import build_dags_or_import_error\n\n"
+                                         "globals().update(build_dags_or_import_error('compiled_artifacts.json'))\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    bag = _bag(bundle)
+    assert bag.import_errors == {}
+    assert "jaffle_floe.nightly" in bag.dags

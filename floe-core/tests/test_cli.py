@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from core_paths import DEMO_MANIFEST
+from core_paths import DEMO_MANIFEST, MINIMAL_SPEC
 from floe_core.cli import main
 
 
@@ -100,3 +102,55 @@ def test_the_installed_command_exits_2_without_a_traceback_and_shows_one_with_de
     debug = subprocess.run([sys.executable, "-m", "floe_core.cli", "--debug", "validate", str(missing)],
                            capture_output=True, text=True)
     assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_compile_from_a_prebuilt_manifest_needs_no_dbt_profile_and_leaves_the_target_to_run_time(
+        tmp_path: Path) -> None:
+    home, product = tmp_path / "empty_home", tmp_path / "product"
+    home.mkdir()
+    product.mkdir()
+    (product / "floe.yaml").write_text("metadata: {name: from_ci}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    env["HOME"] = str(home)
+    done = subprocess.run([sys.executable, "-m", "floe_core.cli", "compile", str(product), "--manifest",
+                           str(DEMO_MANIFEST), "--output", str(tmp_path / "a.json")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = json.loads((tmp_path / "a.json").read_text())
+    assert written["dbt_profiles"] == {"profile": None, "target": None}
+    assert written["transforms"]["dbt"]["profiles_dir"] is None
+    assert not list(home.iterdir()), "compiling wrote nothing under HOME"
+
+
+def test_a_dbt_project_without_floe_yaml_compiles_to_one_job_named_after_the_project(make_project, tmp_path: Path,
+                                                                                       capsys) -> None:
+    project = make_project(MINIMAL_SPEC)
+    (project / "floe.yaml").unlink()
+    out = tmp_path / "a.json"
+    assert main(["compile", str(project), "--manifest", str(DEMO_MANIFEST), "-o", str(out)]) == 0
+    assert "no floe.yaml" in capsys.readouterr().out
+    written = json.loads(out.read_text())
+    assert written["metadata"]["name"] == "jaffle_floe"
+    assert [j["name"] for j in written["orchestration"]["jobs"]] == ["all_assets"]
+    assert main(["graph", str(project), "--manifest", str(DEMO_MANIFEST), "-f", "mermaid"]) == 0
+    assert "stg_orders" in capsys.readouterr().out
+
+
+def test_init_writes_a_floe_yaml_whose_examples_compile_and_never_overwrites_it(make_project, tmp_path: Path,
+                                                                                capsys) -> None:
+    project = make_project(MINIMAL_SPEC)
+    (project / "floe.yaml").unlink()
+    assert main(["init", str(project)]) == 0
+    written = (project / "floe.yaml").read_text()
+    assert main(["compile", str(project), "--manifest", str(DEMO_MANIFEST), "-o", str(tmp_path / "a.json")]) == 0
+    assert json.loads((tmp_path / "a.json").read_text())["orchestration"]["jobs"][0]["name"] == "all_assets"
+    examples = re.sub(r"^# (?=[a-z ])", "", written, flags=re.MULTILINE)  # every commented example, switched on
+    (project / "floe.yaml").write_text(examples.replace("tag:daily", "fct_daily_orders"))
+    assert main(["compile", str(project), "--manifest", str(DEMO_MANIFEST), "-o", str(tmp_path / "b.json")]) == 0
+    compiled = json.loads((tmp_path / "b.json").read_text())["orchestration"]
+    assert {s["name"] for s in compiled["schedules"]} == {"nightly_build", "daily_build"}
+    assert [s["name"] for s in compiled["sensors"]] == ["new_files"]
+    capsys.readouterr()
+    assert main(["init", str(project)]) == 2
+    assert "floe.yaml already exists" in capsys.readouterr().err
+    assert (project / "floe.yaml").read_text() == examples.replace("tag:daily", "fct_daily_orders")

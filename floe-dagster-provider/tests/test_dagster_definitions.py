@@ -220,3 +220,17 @@ def test_dagster_definitions_validate_accepts_the_two_line_definitions_module(
     result = subprocess.run([str(dagster_cli), "definitions", "validate", "-f", str(module)],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_relative_artifacts_path_is_read_beside_the_definitions_file_whatever_the_working_directory(
+    demo_artifacts_path: Path, demo_artifacts: CompiledArtifacts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    defs_file = demo_artifacts_path.parent / "floe_defs.py"
+    defs_file.write_text(f"from floe_dagster_provider import build_definitions\n\n"
+                         f"defs = build_definitions({demo_artifacts_path.name!r})\n")
+    monkeypatch.chdir(tmp_path)
+    defs = runpy.run_path(str(defs_file))["defs"]  # loaded the way `dagster dev -f` loads a file
+    keys = {"/".join(k.path) for k in defs.get_repository_def().asset_graph.get_all_asset_keys()}
+    assert keys == {a.key for a in demo_artifacts.orchestration.assets}

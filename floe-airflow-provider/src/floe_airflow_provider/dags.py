@@ -27,6 +27,7 @@ from typing import Any, Literal
 from airflow.sdk import DAG, AssetAlias, TaskGroup, task
 from floe_core.artifacts import Asset as FloeAsset
 from floe_core.artifacts import CompiledArtifacts, Job, RetryPolicy, Schedule
+from floe_core.artifacts.io import beside_caller
 from floe_core.errors import FloeError, InputError, Problem
 
 from floe_airflow_provider import _compat, loading, partitions, tasks
@@ -429,9 +430,12 @@ def build_dags(
         from floe_airflow_provider import build_dags
         globals().update(build_dags("/path/to/compiled_artifacts.json"))
 
-    A missing or invalid artifacts file raises one error naming the file, the field and the fix, so the DAG
-    processor shows one import error for this DAG file and parses every other file as usual.
+    A relative path is read against the folder of the DAG file, as in a DAG bundle, whatever the DAG
+    processor's working directory. A missing or invalid artifacts file raises one error naming the file, the
+    field and the fix, so the DAG processor shows one import error for this DAG file and parses every other
+    file as usual.
     """
+    artifacts_file = beside_caller(artifacts_file)
     try:
         artifacts = loading.load(artifacts_file)
         return DagFactory(artifacts, artifacts_file, mode=mode, job_modes=job_modes, pool=pool).build_dags()

@@ -1,4 +1,4 @@
-"""The `floe` command: compile, validate, graph, plugins.
+"""The `floe` command: init, compile, validate, graph, run, plugins.
 
 Every error a user can cause prints one readable message and exits with code 2; a traceback appears only
 with --debug.
@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="floe", description="Compile a data product once; run it on any engine.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    ini = sub.add_parser("init", help="write a starter floe.yaml into a dbt project (never overwrites)")
+    ini.add_argument("project", nargs="?", default=".", type=Path, help="the dbt project folder")
 
     comp = sub.add_parser("compile", help="compile floe.yaml and the dbt manifest into compiled_artifacts.json")
     comp.add_argument("project", nargs="?", default=".", type=Path, help="project folder or floe.yaml path")
@@ -85,6 +88,24 @@ def _artifacts_for(path: Path, manifest: Path | None) -> CompiledArtifacts:
     return compile_project(path, manifest=manifest).artifacts
 
 
+def _init(args: argparse.Namespace) -> int:
+    from floe_core.compiler import SPEC_FILE
+    from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, dbt_project_name, starter_spec_text
+
+    target = args.project / SPEC_FILE
+    if target.exists():
+        raise InputError(Problem("floe.yaml already exists", file=str(target),
+                                 fix="edit it; `floe init` never overwrites a file"))
+    if not (args.project / DBT_PROJECT_FILE).is_file():
+        raise InputError(Problem("no dbt project here (dbt_project.yml not found)", file=str(args.project),
+                                 fix="run `floe init` in the folder holding dbt_project.yml, or name it"))
+    name = dbt_project_name(args.project)
+    target.write_text(starter_spec_text(name), encoding="utf-8")
+    print(f"wrote {target} for {name}: one job of every model, seed and snapshot; uncomment the examples to add "
+          "schedules, sensors and partitions")
+    return EXIT_OK
+
+
 def _compile(args: argparse.Namespace) -> int:
     from floe_core.artifacts import write_artifacts
     from floe_core.compiler import compile_project
@@ -95,6 +116,9 @@ def _compile(args: argparse.Namespace) -> int:
         _check_engine(result.artifacts, orchestrator)
     write_artifacts(result.artifacts, result.output)
     orch = result.artifacts.orchestration
+    if result.spec_inferred:
+        print("no floe.yaml: every model, seed and snapshot runs in one job (`floe init` writes a floe.yaml to "
+              "edit)")
     print(f"compiled {result.artifacts.metadata.name}: {len(orch.assets)} assets, {len(orch.checks)} checks, "
           f"{len(orch.jobs)} jobs, {len(orch.schedules)} schedules, {len(orch.sensors)} sensors "
           f"-> {result.output}")
@@ -183,7 +207,7 @@ def _plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"compile": _compile, "validate": _validate, "graph": _graph, "run": _run, "plugins": _plugins}
+_COMMANDS = {"init": _init, "compile": _compile, "validate": _validate, "graph": _graph, "run": _run, "plugins": _plugins}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -239,8 +239,8 @@ class SpecOrchestration(SpecModel):
 
 
 class FloeSpec(SpecModel):
-    api_version: Literal["floe.dev/v1"]
-    kind: Literal["FloeSpec"]
+    api_version: Literal["floe.dev/v1"] = SPEC_API_VERSION
+    kind: Literal["FloeSpec"] = "FloeSpec"
     metadata: SpecMetadata
     transforms: SpecTransforms = SpecTransforms()
     plugins: SpecPlugins = SpecPlugins()

@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 from floe_core.artifacts import CompiledArtifacts, load_artifacts
+from floe_core.artifacts.io import beside_caller
 
 from floe_dagster_provider import artifacts_registry
 from floe_dagster_provider.assets import build_assets, build_source_checks
@@ -112,11 +113,14 @@ def build_definitions(
 ) -> dg.Definitions:
     """A `Definitions` with every asset, check, job, schedule and sensor of the compiled artifacts at `path`.
 
+    A relative `path` is read against the folder of the file that calls this, wherever the process runs.
+
     `translator` customises asset keys, groups, owners, tags, metadata and descriptions; `resources`
     replaces any of the default resources (`floe_compute`, `floe_catalog`, `floe_storage`,
     `floe_iceberg_io_manager`). An invalid or incompatible artifacts file raises `ArtifactsError` naming
     the file, the field and the fix; features this Dagster version cannot run raise `CompatibilityError`.
     """
+    path = beside_caller(path)
     artifacts = load_artifacts(path)
     ref = artifacts_registry.register(artifacts, path)
     return definitions_from_artifacts(

@@ -21,7 +21,7 @@ class FloeComputeResource(dg.ConfigurableResource):  # type: ignore[type-arg, un
 
     duckdb_path: str
     threads: int = 4
-    dbt_target: str
+    dbt_target: str | None = None
 
     def apply(self, artifacts: CompiledArtifacts) -> CompiledArtifacts:
         """The artifacts with this resource's settings, as floe-core's runtime reads them."""

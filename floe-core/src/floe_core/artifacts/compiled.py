@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,7 @@ from floe_core.artifacts.settings import DbtProfiles, Observability, Plugins, Tr
 
 # Semantic version of the artifacts format (see COMPATIBILITY.md). Bump minor for additive, optional
 # fields; bump major for anything an older reader would misread.
-ARTIFACTS_VERSION = "1.0.0"
+ARTIFACTS_VERSION = "1.1.0"
 ARTIFACTS_SCHEMA_ID = "https://floe.dev/schemas/compiled-artifacts/v1.json"
 
 
@@ -46,6 +47,13 @@ class Orchestration(FloeModel):
     backfills: tuple[BackfillPolicy, ...] = ()
     exposures: tuple[Exposure, ...] = ()
     default_retry: RetryPolicy = RetryPolicy()
+
+
+def default_profiles_dir(project_dir: Path) -> Path:
+    """Where dbt finds profiles.yml when floe.yaml names no folder: the project's own, else dbt's default."""
+    if (project_dir / "profiles.yml").is_file():
+        return project_dir
+    return Path(os.environ.get("DBT_PROFILES_DIR") or Path.home() / ".dbt").resolve()
 
 
 _LOOKUPS = ("assets_by_key", "jobs_by_name", "partitions_by_name", "checks_by_asset", "backfill_by_job")
@@ -87,7 +95,10 @@ class CompiledArtifacts(FloeModel):
 
     @property
     def profiles_dir(self) -> Path:
-        return (self.base_dir / self.transforms.dbt.profiles_dir).resolve()
+        configured = self.transforms.dbt.profiles_dir
+        if configured is not None:
+            return (self.base_dir / configured).resolve()
+        return default_profiles_dir(self.project_dir)
 
     @cached_property
     def assets_by_key(self) -> dict[str, Asset]:

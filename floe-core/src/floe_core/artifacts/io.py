@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -12,6 +14,28 @@ from floe_core.errors import ArtifactsError, Problem
 from floe_core.validation import problems_from_validation_error
 
 _READER_MAJOR, _READER_MINOR, _ = (int(part) for part in ARTIFACTS_VERSION.split("."))
+
+
+_FLOE_PACKAGES = frozenset({"floe_core", "floe_dagster_provider", "floe_airflow_provider"})
+
+
+def beside_caller(path: str | os.PathLike[str]) -> Path:
+    """`path` made absolute the way the engines load files: against the folder of the file that called floe.
+
+    A DAG file or a Definitions module is parsed by processes whose working directory says nothing about
+    where the file lives (a DAG processor, a code server), and a DAG bundle moves the artifacts with the
+    file; so `build_dags("compiled_artifacts.json")` means the file beside the caller. With no calling file
+    (an interactive session, `python -c`), the working directory.
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return path
+    frame = inspect.currentframe()
+    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] in _FLOE_PACKAGES:
+        frame = frame.f_back
+    caller = frame.f_globals.get("__file__") if frame is not None else None
+    base = Path(caller).resolve().parent if isinstance(caller, str) else Path.cwd()
+    return (base / path).resolve()
 
 
 def dump_artifacts(artifacts: CompiledArtifacts) -> str:

@@ -52,11 +52,15 @@ class Plugins(FloeModel):
 
 
 class DbtProject(FloeModel):
-    """Paths are relative to the folder holding the artifacts file, so the project can move as a whole."""
+    """Paths are relative to the folder holding the artifacts file, so the project can move as a whole.
+
+    `profiles_dir` is set only when floe.yaml names one; otherwise it is found where the job runs (see
+    `CompiledArtifacts.profiles_dir`), because the compiling machine's profiles are not the runner's.
+    """
 
     project_name: str
     project_dir: str
-    profiles_dir: str
+    profiles_dir: str | None = None
     dbt_version: str
     manifest_schema_version: int
 
@@ -66,8 +70,10 @@ class Transforms(FloeModel):
 
 
 class DbtProfiles(FloeModel):
-    profile: str
-    target: str
+    """The dbt profile (from dbt_project.yml) and target (from floe.yaml); None leaves the choice to dbt at run time."""
+
+    profile: str | None = None
+    target: str | None = None
 
 
 class Observability(FloeModel):

@@ -27,11 +27,13 @@ from floe_core.artifacts import (
     StorageSettings,
     Transforms,
 )
+from floe_core.artifacts.compiled import default_profiles_dir
+from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, infer_spec
 from floe_core.compiler.dbt_assets import DbtTranslator, build_checks, build_dbt_assets, build_exposures
 from floe_core.compiler.manifest_source import ensure_manifest
 from floe_core.compiler.orchestration import Resolver
 from floe_core.compiler.spec_loader import load_spec
-from floe_core.errors import FloeError, Problem, SpecError
+from floe_core.errors import FloeError
 from floe_core.graph import AssetGraph
 from floe_core.manifest import read_manifest
 from floe_core.spec import FloeSpec
@@ -45,6 +47,7 @@ SPEC_FILE = "floe.yaml"
 class CompileResult:
     artifacts: CompiledArtifacts
     output: Path
+    spec_inferred: bool = False  # no floe.yaml: the smallest spec, from dbt_project.yml
 
 
 def resolve_spec_path(project: Path) -> Path:
@@ -60,16 +63,21 @@ def compile_project(
 ) -> CompileResult:
     """Compile without writing anything; `output` only decides how stored paths are made relative."""
     spec_path = resolve_spec_path(project)
-    spec = load_spec(spec_path)
     spec_dir = spec_path.resolve().parent
+    inferred = not spec_path.exists() and (spec_dir / DBT_PROJECT_FILE).is_file()
+    if inferred:
+        spec, spec_path = infer_spec(spec_dir), spec_dir / DBT_PROJECT_FILE
+    else:
+        spec = load_spec(spec_path)
     project_dir = (spec_dir / spec.transforms.dbt.project_dir).resolve()
-    profiles_dir = _profiles_dir(spec, spec_dir, project_dir)
-    manifest_path = manifest.resolve() if manifest else ensure_manifest(project_dir, profiles_dir,
-                                                                         spec.transforms.dbt.target)
+    profiles_dir = _profiles_dir(spec, spec_dir)
+    manifest_path = manifest.resolve() if manifest else ensure_manifest(
+        project_dir, profiles_dir or default_profiles_dir(project_dir), spec.transforms.dbt.target)
     output = (output or project_dir / DEFAULT_OUTPUT).resolve()
     with _gc_paused():
-        return _compile(spec, spec_path, project_dir, profiles_dir, manifest_path, output,
-                        translator or DbtTranslator())
+        artifacts = _compile(spec, spec_path, project_dir, profiles_dir, manifest_path, output,
+                             translator or DbtTranslator())
+    return CompileResult(artifacts, output, spec_inferred=inferred)
 
 
 @contextmanager
@@ -90,8 +98,8 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: Path, manifest_path: Path,
-             output: Path, translator: DbtTranslator) -> CompileResult:
+def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: Path | None, manifest_path: Path,
+             output: Path, translator: DbtTranslator) -> CompiledArtifacts:
     dbt_manifest = read_manifest(manifest_path)
     shown_spec = str(spec_path)
 
@@ -118,7 +126,6 @@ def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: P
     resolver.raise_if_any()
 
     base = output.parent
-    profile, target = _profile_and_target(project_dir, profiles_dir, spec)
     default_retry = spec.orchestration.defaults.retry
     artifacts = CompiledArtifacts(
         version=CompiledArtifacts.model_fields["version"].default,
@@ -143,11 +150,11 @@ def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: P
         transforms=Transforms(dbt=DbtProject(
             project_name=dbt_manifest.project_name,
             project_dir=_relative(project_dir, base),
-            profiles_dir=_relative(profiles_dir, base),
+            profiles_dir=_relative(profiles_dir, base) if profiles_dir else None,
             dbt_version=dbt_manifest.dbt_version,
             manifest_schema_version=dbt_manifest.schema_version,
         )),
-        dbt_profiles=DbtProfiles(profile=profile, target=target),
+        dbt_profiles=DbtProfiles(profile=_profile(project_dir), target=spec.transforms.dbt.target),
         observability=Observability(),
         orchestration=Orchestration(
             assets=tuple(assets[key] for key in sorted(assets)),
@@ -161,7 +168,7 @@ def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: P
             default_retry=RetryPolicy(**default_retry.model_dump()),
         ),
     )
-    return CompileResult(artifacts.located_at(output), output)
+    return artifacts.located_at(output)
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -175,33 +182,17 @@ def _digest(*files: Path) -> str:
     return digest.hexdigest()
 
 
-def _profiles_dir(spec: FloeSpec, spec_dir: Path, project_dir: Path) -> Path:
+def _profiles_dir(spec: FloeSpec, spec_dir: Path) -> Path | None:
     if spec.transforms.dbt.profiles_dir:
         return (spec_dir / spec.transforms.dbt.profiles_dir).resolve()
-    if (project_dir / "profiles.yml").exists():
-        return project_dir
-    return Path(os.environ.get("DBT_PROFILES_DIR", Path.home() / ".dbt")).resolve()
+    return None
 
 
-def _profile_and_target(project_dir: Path, profiles_dir: Path, spec: FloeSpec) -> tuple[str, str]:
-    """The dbt profile named by dbt_project.yml and the target floe.yaml picks (else the profile default)."""
-    profile = "default"
-    project_file = project_dir / "dbt_project.yml"
+def _profile(project_dir: Path) -> str | None:
+    """The profile dbt_project.yml names; None when the project is not at hand (a prebuilt manifest)."""
     try:
-        project_cfg = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
-        profile = str(project_cfg.get("profile") or profile)
+        project_cfg = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
-        pass  # a prebuilt manifest may ship without its project; the provider then needs only the target
-    if spec.transforms.dbt.target:
-        return profile, spec.transforms.dbt.target
-    try:
-        profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
-        target = profiles.get(profile, {}).get("target")
-    except (OSError, yaml.YAMLError, AttributeError):
-        target = None
-    if not target:
-        raise SpecError(Problem(
-            f"cannot tell which dbt target to use for profile {profile!r}",
-            file=str(profiles_dir / "profiles.yml"), field=f"{profile}.target",
-            fix="set transforms.dbt.target in floe.yaml, or a default `target:` in profiles.yml"))
-    return profile, str(target)
+        return None
+    profile = project_cfg.get("profile") if isinstance(project_cfg, dict) else None
+    return str(profile) if profile else None

@@ -19,9 +19,9 @@ def load_spec(path: Path) -> FloeSpec:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(
-            Problem("floe.yaml not found", file=shown,
-                    fix=f"create it with at least `apiVersion: {SPEC_API_VERSION}`, `kind: FloeSpec` and "
-                    "`metadata: {name: <product>}`")
+            Problem("floe.yaml not found, and its folder holds no dbt_project.yml either", file=shown,
+                    fix="name the dbt project folder (floe.yaml is optional there), or create floe.yaml with "
+                    "at least `metadata: {name: <product>}`")
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(Problem(f"cannot read floe.yaml ({exc})", file=shown, fix="check the file")) from None

@@ -272,19 +272,18 @@ def project_fingerprint(project_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def project_args(artifacts: CompiledArtifacts) -> list[str]:
+    """dbt's project, profiles folder, profile and target flags; an unset profile or target is dbt's default."""
+    args = ["--project-dir", str(artifacts.project_dir), "--profiles-dir", str(artifacts.profiles_dir)]
+    if artifacts.dbt_profiles.profile:
+        args += ["--profile", artifacts.dbt_profiles.profile]
+    if artifacts.dbt_profiles.target:
+        args += ["--target", artifacts.dbt_profiles.target]
+    return args
+
+
 def _common_args(artifacts: CompiledArtifacts, log_dir: Path, *, target_dir: Path | None) -> list[str]:
-    args = [
-        "--project-dir",
-        str(artifacts.project_dir),
-        "--profiles-dir",
-        str(artifacts.profiles_dir),
-        "--profile",
-        artifacts.dbt_profiles.profile,
-        "--target",
-        artifacts.dbt_profiles.target,
-        "--log-path",
-        str(log_dir),
-    ]
+    args = [*project_args(artifacts), "--log-path", str(log_dir)]
     if target_dir is not None:
         args += ["--target-path", str(target_dir)]
     return args
@@ -389,10 +388,11 @@ def _check_project(artifacts: CompiledArtifacts) -> None:
     if not (artifacts.profiles_dir / "profiles.yml").is_file():
         raise RuntimeFailure(
             Problem(
-                "the dbt profiles folder has no profiles.yml",
-                file=str(artifacts.profiles_dir),
+                "profiles.yml is missing: dbt needs it to reach the warehouse",
+                file=str(artifacts.profiles_dir / "profiles.yml"),
                 field="transforms.dbt.profiles_dir",
-                fix="put profiles.yml in that folder, or set profiles_dir in floe.yaml and re-compile",
+                fix="create that file, point DBT_PROFILES_DIR at the folder holding yours, or set "
+                "transforms.dbt.profilesDir in floe.yaml and re-compile",
             )
         )
     if (
