@@ -207,7 +207,8 @@ def _plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"init": _init, "compile": _compile, "validate": _validate, "graph": _graph, "run": _run, "plugins": _plugins}
+_COMMANDS = {"init": _init, "compile": _compile, "validate": _validate, "graph": _graph, "run": _run,
+             "plugins": _plugins}
 
 if __name__ == "__main__":
     raise SystemExit(main())

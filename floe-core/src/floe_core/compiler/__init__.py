@@ -28,8 +28,8 @@ from floe_core.artifacts import (
     Transforms,
 )
 from floe_core.artifacts.compiled import default_profiles_dir
-from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, infer_spec
 from floe_core.compiler.dbt_assets import DbtTranslator, build_checks, build_dbt_assets, build_exposures
+from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, infer_spec
 from floe_core.compiler.manifest_source import ensure_manifest
 from floe_core.compiler.orchestration import Resolver
 from floe_core.compiler.spec_loader import load_spec
