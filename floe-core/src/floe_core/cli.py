@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--job", help="the job to run (default: every job, in the order declared)")
     run.add_argument("--partition", help="the partition key to run (partitioned jobs)")
     run.add_argument("--manifest", type=Path, help="with a project: use this dbt manifest")
+    run.add_argument("--verbose", "-v", action="store_true",
+                     help="also show the engine's and dbt's logs (always written to <project>/target/floe_logs/)")
 
     sub.add_parser("plugins", help="list installed orchestrator plugins")
     return parser
@@ -164,33 +166,34 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from floe_core.registry import load_plugin
+    from floe_core.run_output import JobProgress, engine_output_to, new_log_path
+    from floe_core.runtime.progress import listening
 
     artifacts = _artifacts_for(args.path, args.manifest)
-    plugin = load_plugin(args.engine)
-    plugin.check_supported(artifacts)
     jobs = [args.job] if args.job else [j.name for j in artifacts.orchestration.jobs]
-    failed = 0
     for name in jobs:
-        job = artifacts.jobs_by_name.get(name)
-        if job is None:
+        if name not in artifacts.jobs_by_name:
             raise InputError(Problem(f"unknown job {name!r}", field="--job", found=name,
                                      fix=f"name one of: {', '.join(artifacts.jobs_by_name)}"))
-        partition = args.partition
-        if job.partitions is not None and partition is None:
-            from floe_core.partitioning import partition_keys
+    log_path = new_log_path(artifacts)
+    print(f"floe run {artifacts.metadata.name} on {args.engine}: {', '.join(jobs)} (engine and dbt logs: "
+          f"{log_path})", flush=True)
+    failed = 0
+    with engine_output_to(log_path, verbose=args.verbose) as console:
+        plugin = load_plugin(args.engine)
+        plugin.check_supported(artifacts)
+        for name in jobs:
+            job = artifacts.jobs_by_name[name]
+            partition = args.partition
+            if job.partitions is not None and partition is None:
+                from floe_core.partitioning import partition_keys
 
-            partition = partition_keys(artifacts.partitions_by_name[job.partitions])[-1]
-        record = plugin.run_job(artifacts, name, None if job.partitions is None else partition)
-        failed += record.status != "success"
-        took = (record.ended_at - record.started_at).total_seconds() if record.ended_at and record.started_at else 0
-        where = f" [{record.partition}]" if record.partition else ""
-        print(f"{args.engine} {name}{where}: {record.status.upper()} in {took:.1f}s (run {record.run_id})")
-        for key, outcome in sorted(record.assets.items()):
-            retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-            print(f"    {outcome.status:<12} {key}{retries}")
-        for check, status in sorted(record.checks.items()):
-            if status != "passed":
-                print(f"    check {status:<6} {check}")
+                partition = partition_keys(artifacts.partitions_by_name[job.partitions])[-1]
+            progress = JobProgress(console, artifacts, name, log_path)
+            with listening(progress):
+                record = plugin.run_job(artifacts, name, None if job.partitions is None else partition)
+            progress.finish(args.engine, record)
+            failed += record.status != "success"
     return EXIT_OK if not failed else EXIT_INTERNAL
 
 

@@ -37,6 +37,7 @@ from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.graph import AssetGraph
 from floe_core.runtime.dbt_results import DbtRunResult, asset_outcomes, check_outcomes, node_results
+from floe_core.runtime.progress import report_dbt_nodes
 from floe_core.runtime.warehouse import duckdb_path, is_lock_error
 
 DbtCommand = Literal["build", "run", "seed", "snapshot", "test"]
@@ -173,6 +174,7 @@ def _execute(
     lock_errors = [n.message for n in nodes.values() if n.message and is_lock_error(n.message)]
     if lock_errors:
         raise _lock_failure(artifacts, command, lock_errors[0])
+    report_dbt_nodes(artifacts, nodes, run_dir / "dbt.log")
     return DbtRunResult(
         command=command,
         success=bool(outcome.success),

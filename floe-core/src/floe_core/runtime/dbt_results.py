@@ -125,6 +125,14 @@ def normalize_status(raw: object) -> NodeStatus:
         ) from None
 
 
+def asset_status_of(node: NodeResult) -> AssetStatus:
+    return _ASSET_STATUS[node.status]
+
+
+def check_status_of(node: NodeResult) -> CheckStatus:
+    return _CHECK_STATUS[node.status]
+
+
 def node_results(run_results: Iterable[Any]) -> dict[str, NodeResult]:
     """dbt's RunResult objects as NodeResults, keyed by unique_id."""
     nodes: dict[str, NodeResult] = {}
@@ -159,7 +167,7 @@ def asset_outcomes(
             return None
         node = nodes.get(asset.dbt.unique_id)
         if node is not None:
-            outcomes[key] = _ASSET_STATUS[node.status]
+            outcomes[key] = asset_status_of(node)
             return outcomes[key]
         if asset.materialization != "ephemeral" or key not in selected_set:
             return None
@@ -176,7 +184,7 @@ def asset_outcomes(
 
 def check_outcomes(artifacts: CompiledArtifacts, nodes: Mapping[str, NodeResult]) -> dict[str, CheckStatus]:
     return {
-        check.name: _CHECK_STATUS[nodes[check.unique_id].status]
+        check.name: check_status_of(nodes[check.unique_id])
         for check in artifacts.orchestration.checks
         if check.unique_id in nodes
     }
