@@ -239,7 +239,7 @@ class SpecOrchestration(SpecModel):
 
 
 class FloeSpec(SpecModel):
-    api_version: Literal["floe.dev/v1"] = SPEC_API_VERSION
+    api_version: Literal["floe.dev/v1"] = "floe.dev/v1"
     kind: Literal["FloeSpec"] = "FloeSpec"
     metadata: SpecMetadata
     transforms: SpecTransforms = SpecTransforms()

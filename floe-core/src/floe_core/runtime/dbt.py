@@ -53,7 +53,7 @@ _SKIPPED_DIRS = frozenset({"target", "logs", "__pycache__", "node_modules", "ven
 _INSTALL_FIX = "install the runtime extra: pip install 'floe-core[runtime]' (or dbt-core and dbt-duckdb)"
 
 _lock = threading.RLock()
-_manifests: dict[tuple[str, str, str, str], _CachedManifest] = {}
+_manifests: dict[tuple[str, str, str | None, str | None], _CachedManifest] = {}
 
 
 class _CachedManifest:
