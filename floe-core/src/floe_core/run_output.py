@@ -20,7 +20,7 @@ from typing import IO
 
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.plugin import RunRecord
-from floe_core.runtime.progress import Finished
+from floe_core.runtime.progress import Finished, Notice
 
 LOGS_FOLDER = Path("target") / "floe_logs"
 _TEE_JOIN_SECONDS = 5.0
@@ -98,7 +98,10 @@ class JobProgress:
     def total(self) -> int:
         return len(self.artifacts.jobs_by_name[self.job].assets)
 
-    def __call__(self, event: Finished) -> None:
+    def __call__(self, event: Finished | Notice) -> None:
+        if isinstance(event, Notice):
+            self._line(f"        {event.text}")
+            return
         if event.kind == "asset":
             if event.name in self._shown or event.name not in self.artifacts.jobs_by_name[self.job].assets:
                 return

@@ -44,6 +44,7 @@ class SpecCompute(SpecModel):
     kind: Literal["duckdb"] = "duckdb"
     path: str | None = None
     threads: int = Field(default=4, ge=1, le=64)
+    lock_timeout_seconds: int = Field(default=600, ge=0, le=86400)
 
 
 class SpecCatalog(SpecModel):

@@ -21,6 +21,8 @@ class ComputeSettings(FloeModel):
     kind: Literal["duckdb"] = "duckdb"
     path: str = "target/floe.duckdb"
     threads: int = Field(default=4, ge=1, le=64)
+    # How long a dbt invocation waits for another floe process to finish writing the DuckDB file.
+    lock_timeout_seconds: int = Field(default=600, ge=0, le=86400)
 
 
 class CatalogSettings(FloeModel):

@@ -143,6 +143,7 @@ def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: P
             compute=ComputeSettings(
                 path=spec.plugins.compute.path or f"target/{spec.metadata.name}.duckdb",
                 threads=spec.plugins.compute.threads,
+                lock_timeout_seconds=spec.plugins.compute.lock_timeout_seconds,
             ),
             catalog=CatalogSettings(**spec.plugins.catalog.model_dump()),
             storage=StorageSettings(**spec.plugins.storage.model_dump()),

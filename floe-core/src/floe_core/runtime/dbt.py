@@ -39,6 +39,7 @@ from floe_core.graph import AssetGraph
 from floe_core.runtime.dbt_results import DbtRunResult, asset_outcomes, check_outcomes, node_results
 from floe_core.runtime.progress import report_dbt_nodes
 from floe_core.runtime.warehouse import duckdb_path, is_lock_error
+from floe_core.runtime.warehouse_lock import warehouse_writer
 
 DbtCommand = Literal["build", "run", "seed", "snapshot", "test"]
 
@@ -165,7 +166,8 @@ def _execute(
         args += extra
         if dbt_vars:
             args += ["--vars", json.dumps(dict(dbt_vars))]
-        outcome = _invoke(artifacts, args, manifest)
+        with warehouse_writer(artifacts):
+            outcome = _invoke(artifacts, args, manifest)
         elapsed = time.perf_counter() - started
     result = outcome.result
     if outcome.exception is not None or result is None:

@@ -32,7 +32,14 @@ class Finished:
     log: Path | None = None
 
 
-Listener = Callable[[Finished], None]
+@dataclass(frozen=True)
+class Notice:
+    """Something a person watching the run should read now (a wait, a refusal), in one line."""
+
+    text: str
+
+
+Listener = Callable[[Finished | Notice], None]
 
 _listeners: list[Listener] = []
 _lock = threading.Lock()
@@ -47,6 +54,13 @@ def listening(listener: Listener) -> Iterator[None]:
     finally:
         with _lock:
             _listeners.remove(listener)
+
+
+def report_notice(text: str) -> None:
+    with _lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(Notice(text))
 
 
 def report_dbt_nodes(artifacts: CompiledArtifacts, nodes: Mapping[str, NodeResult], log: Path | None) -> None:
