@@ -204,3 +204,28 @@ def test_a_relative_artifacts_path_is_read_beside_the_dag_file_whatever_the_work
     bag = _bag(bundle)
     assert bag.import_errors == {}
     assert "jaffle_floe.nightly" in bag.dags
+
+
+_PARSE_AND_LIST_MODULES = """
+import json, sys
+from floe_airflow_provider import _compat
+bag = _compat.make_dagbag(sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+print(json.dumps(sorted(sys.modules)))
+"""
+# What the workers need and a DAG file does not: dbt and its graph library, the compiler, the data libraries.
+_NOT_AT_PARSE = ("networkx", "dbt", "duckdb", "pyiceberg", "pyarrow", "floe_core.compiler", "floe_core.graph",
+                 "floe_core.runtime.dbt", "floe_core.runtime.iceberg", "floe_core.runtime.python_assets",
+                 "floe_core.runtime.sensors", "floe_core.planning")
+
+
+def test_parsing_the_demo_dag_file_imports_no_dbt_compiler_graph_or_data_library(demo_artifacts_path: Path,
+                                                                                  tmp_path: Path) -> None:
+    (tmp_path / "floe_demo.py").write_text(factory_file_text(demo_artifacts_path, "jaffle_floe"))
+    done = subprocess.run([sys.executable, "-c", _PARSE_AND_LIST_MODULES, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.splitlines()[-1])
+    assert "floe_airflow_provider.dags" in modules
+    loaded = [m for m in modules if m.split(".")[0] in _NOT_AT_PARSE or m.startswith(_NOT_AT_PARSE)]
+    assert loaded == [], "a DAG file imports only what its DAGs need"

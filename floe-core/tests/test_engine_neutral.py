@@ -43,3 +43,11 @@ def test_loading_artifacts_pulls_in_neither_the_compiler_nor_networkx() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_every_name_the_runtime_exports_loads_from_its_own_module() -> None:
+    import floe_core.runtime as runtime
+
+    assert sorted(runtime.__all__) == sorted(runtime._HOMES)
+    for name in runtime.__all__:
+        assert getattr(runtime, name).__module__ == f"floe_core.runtime.{runtime._HOMES[name]}", name
