@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +12,7 @@ from typing import Any
 
 import pytest
 from floe_core import AssetGraph, CompiledArtifacts
+from floe_dagster_provider.local_ui import serve
 
 QUERY = """
 {
@@ -40,41 +37,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def webserver(demo_artifacts_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("webserver")
-    module = folder / "definitions.py"
-    module.write_text("from floe_dagster_provider import build_definitions\n"
-                      f"defs = build_definitions({str(demo_artifacts_path)!r})\n")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "webserver.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("dagster-webserver")), "-f", str(module), "-h", "127.0.0.1",
-             "-p", str(port)],
-            cwd=folder, env={**os.environ, "DAGSTER_HOME": str(folder)}, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/server_info", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the webserver did not come up: {log.read_text()}") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve(demo_artifacts_path, tmp_path_factory.mktemp("dagster_ui"), _free_port()) as ui:
+        yield ui.url
 
 
-def _graphql(url: str) -> dict[str, Any]:
-    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": QUERY}).encode(),
+def _graphql(url: str, query: str = QUERY) -> dict[str, Any]:
+    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         body: dict[str, Any] = json.loads(response.read())
@@ -99,3 +67,15 @@ def test_the_webserver_shows_the_artifacts_assets_schedules_and_sensors(
     expected = {s.name: {s.job} for s in demo_artifacts.orchestration.sensors}
     expected.update({s.name: {s.job} for s in demo_artifacts.orchestration.schedules if s.after_jobs})
     assert sensors == expected
+
+
+def test_the_daemon_runs_beside_the_webserver_so_schedules_and_sensors_tick(webserver: str) -> None:
+    query = "{ instance { daemonHealth { allDaemonStatuses { daemonType healthy } } } }"
+    deadline = time.monotonic() + 120
+    while True:
+        statuses = {d["daemonType"]: d["healthy"]
+                    for d in _graphql(webserver, query)["instance"]["daemonHealth"]["allDaemonStatuses"]}
+        if statuses.get("SCHEDULER") and statuses.get("SENSOR"):
+            break
+        assert time.monotonic() < deadline, f"the scheduler and sensor daemons report {statuses}"
+        time.sleep(2)

@@ -1,0 +1,47 @@
+"""Dagster's own UI on one compiled product, on this machine: `dagster-webserver` plus `dagster-daemon`.
+
+The daemon ticks schedules and sensors and launches queued runs, so both start, on one instance folder, and
+stop together. Used by the demo (`python dev.py demo --ui dagster`) and by the tests that check the UI serves
+the product.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from floe_core.local_services import running, wait_for
+
+_START_SECONDS = 180.0
+
+
+@dataclass(frozen=True)
+class LocalUi:
+    url: str
+    home: Path
+    logs: Path
+
+
+@contextmanager
+def serve(artifacts_file: Path, home: Path, port: int) -> Iterator[LocalUi]:
+    """Start the webserver and the daemon on `artifacts_file` with `home` as DAGSTER_HOME; stop both on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an instance of its own, on SQLite files in `home`
+    module = home / "floe_definitions.py"
+    module.write_text("from floe_dagster_provider import build_definitions\n\n"
+                      f"defs = build_definitions({str(artifacts_file.resolve())!r})\n", encoding="utf-8")
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "webserver": [str(bin_dir / "dagster-webserver"), "-f", str(module), "-h", "127.0.0.1", "-p", str(port)],
+        "daemon": [str(bin_dir / "dagster-daemon"), "run", "-f", str(module)],
+    }
+    url, logs = f"http://127.0.0.1:{port}", home / "logs"
+    with running(commands, {**os.environ, "DAGSTER_HOME": str(home)}, logs) as processes:
+        wait_for("Dagster's UI", lambda: urllib.request.urlopen(f"{url}/server_info", timeout=2).close(),
+                 processes, logs, _START_SECONDS)
+        yield LocalUi(url, home, logs)
