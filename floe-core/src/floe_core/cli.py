@@ -190,6 +190,7 @@ def _run(args: argparse.Namespace) -> int:
 
                 partition = partition_keys(artifacts.partitions_by_name[job.partitions])[-1]
             progress = JobProgress(console, artifacts, name, log_path)
+            console.write(f"{name}{f' [{partition}]' if job.partitions else ''}: {progress.total} assets\n")
             with listening(progress):
                 record = plugin.run_job(artifacts, name, None if job.partitions is None else partition)
             progress.finish(args.engine, record)
