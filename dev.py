@@ -52,6 +52,15 @@ def _environment(bin_dir: Path) -> dict[str, str]:
     return env
 
 
+def _until_done(command: list[str], env: dict[str, str]) -> int:
+    """Run `command`; on Ctrl-C, which reaches it too, wait while it stops what it started (the demo's UIs)."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        return process.wait()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 1 or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -60,7 +69,7 @@ def main(argv: list[str]) -> int:
     env = _environment(bin_dir)
     tox = str(bin_dir / "tox")
     if argv[0] == "demo":
-        return subprocess.run([tox, "run", "-q", "-e", "demo", "--", *argv[1:]], cwd=ROOT, env=env).returncode
+        return _until_done([tox, "run", "-q", "-e", "demo", "--", *argv[1:]], env)
     shutil.rmtree(ROOT / "reports" / "junit", ignore_errors=True)
     code = subprocess.run(
         [tox, "run-parallel", "-m", "ci", "--parallel", "4", "--parallel-no-spinner", *argv[1:]],
