@@ -219,6 +219,7 @@ _NOT_AT_PARSE = ("networkx", "dbt", "duckdb", "pyiceberg", "pyarrow", "floe_core
                  "floe_core.runtime.sensors", "floe_core.planning")
 
 
+@pytest.mark.processes
 def test_parsing_the_demo_dag_file_imports_no_dbt_compiler_graph_or_data_library(demo_artifacts_path: Path,
                                                                                   tmp_path: Path) -> None:
     (tmp_path / "floe_demo.py").write_text(factory_file_text(demo_artifacts_path, "jaffle_floe"))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from floe_contract_tests.run_output import (
     check_a_failing_model_prints_its_dbt_error_once,
     check_the_nightly_output_fits_one_screen,
 )
+
+pytestmark = pytest.mark.processes  # each test starts `floe run` processes
 
 
 def test_the_nightly_output_fits_one_screen_and_names_every_asset(demo_artifacts_path: Path) -> None:

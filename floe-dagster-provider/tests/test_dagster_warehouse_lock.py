@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import DEMO
 from floe_contract_tests.probes import FLOE_CLI
 from floe_core import compile_project, load_artifacts, write_artifacts
 from floe_core.runtime.warehouse import read_relation
 from floe_core.runtime.warehouse_lock import warehouse_writer
+
+pytestmark = pytest.mark.processes  # each test starts `floe run` processes
 
 TABLES = ("raw_orders", "stg_orders", "orders", "customers")
 
