@@ -184,3 +184,26 @@ def test_run_history_persists_across_processes_through_dagster_home(
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     out = subprocess.run([sys.executable, "-c", READ_HISTORY], env=env, capture_output=True, text=True, check=True)
     assert f"{nightly_run.run_id} success materialized" in out.stdout.splitlines()
+
+
+def test_the_demo_dbt_project_without_floe_yaml_compiles_and_runs_as_one_job(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import DEMO
+    from floe_core import compile_project, load_artifacts, write_artifacts
+    from floe_dagster_provider import DagsterOrchestratorPlugin
+
+    project = tmp_path / "jaffle_floe"
+    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("floe.yaml", "target", "logs", "*.duckdb*",
+                                                                 "__pycache__"))
+    result = compile_project(project)
+    assert result.spec_inferred
+    write_artifacts(result.artifacts, result.output)
+    artifacts = load_artifacts(result.output)
+    (job,) = artifacts.orchestration.jobs
+    record = DagsterOrchestratorPlugin({"instance_dir": tmp_path / "dagster_home"}).run_job(artifacts, job.name)
+    assert record.status == "success"
+    assert _materialized(record) == set(job.assets)
+    assert {a.dbt.name for a in artifacts.orchestration.assets if a.key in job.assets and a.dbt} >= {
+        "raw_orders", "stg_orders", "orders", "customers", "customers_snapshot"}
+    assert _rows(artifacts, "select count(*) from orders") == [(len(_seed(artifacts, "raw_orders")),)]
