@@ -147,6 +147,9 @@ def targets(results: dict[int, dict[str, list[harness.Sample]]]) -> list[harness
                        harness.ratios(floe, r["Cosmos"], lambda s: s.peak_mb)),
         harness.Target(f"Airflow RSS above imports at {size}: floe per_model / Cosmos", 0.5,
                        harness.ratios(floe, r["Cosmos"], lambda s: s.delta_mb)),
+        *([harness.Target("Airflow parse at 1000: floe per_model / empty floor (issue 15)", 1.5,
+                          harness.ratios(results[1000]["floe per_model"], results[1000]["floor"], harness.seconds))]
+          if 1000 in results else []),
     ]
 
 

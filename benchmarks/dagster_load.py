@@ -147,6 +147,9 @@ def targets(results: dict[int, dict[str, list[harness.Sample]]]) -> list[harness
                        harness.ratios(r["floe"], r["dagster-dbt"], lambda s: s.peak_mb)),
         harness.Target(f"Dagster RSS above imports at {size}: floe / dagster-dbt", 0.5,
                        harness.ratios(r["floe"], r["dagster-dbt"], lambda s: s.delta_mb)),
+        *([harness.Target("Dagster load + resolve at 1000: floe / executable floor (issue 15)", 1.5,
+                          harness.ratios(results[1000]["floe"], results[1000]["executable floor"], harness.seconds))]
+          if 1000 in results else []),
     ]
 
 

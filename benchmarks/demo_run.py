@@ -1,5 +1,6 @@
-"""End-to-end run of the demo product's `nightly` job (seeds, staging, marts, the snapshot, their tests) on each
-engine, against a plain `dbt build` of the same selection:
+"""End-to-end runs on each engine against a plain `dbt build` of the same selection, on two projects: the demo
+product's `nightly` job (seeds, staging, marts, the snapshot, their tests) and a synthetic 50-model project's
+one job over everything (`synthetic.write_runnable_project`: 6 seeds, 50 models, 85 tests):
 
 - plain dbt:         dbt's own CLI (`dbt build --select <the job's nodes> --indirect-selection cautious
                      --threads <the product's threads>`), the same selectors and flags floe's runtime passes;
@@ -9,11 +10,11 @@ engine, against a plain `dbt build` of the same selection:
 - Airflow build:     `AirflowOrchestratorPlugin.run_job`, build mode (`dag.test()`, one `dbt build` task);
 - Airflow per_model: the same in per_model mode (`dag.test()`, a task and a dbt invocation per model).
 
-    python benchmarks/demo_run.py [--repeats 3] [--job nightly] [--work DIR]
+    python benchmarks/demo_run.py [--repeats 3] [--project demo|synthetic-50] [--work DIR]
 
 The time is the whole fresh process, start to exit, as a user or scheduler sees it: every case imports dbt
 (about 5 s here) and parses the project (partial parsing, warmed once before the clock starts). The project
-is a copy of examples/jaffle_floe in the work folder; each Airflow mode has its own migrated AIRFLOW_HOME.
+is a copy in the work folder; each engine case has its own home (each Airflow mode a migrated AIRFLOW_HOME).
 """
 
 from __future__ import annotations
@@ -29,17 +30,24 @@ import time
 from pathlib import Path
 
 import harness
+import synthetic
 
 DEMO = harness.HERE.parent / "examples" / "jaffle_floe"
 CASES = ("plain dbt", "Dagster", "Dagster in-memory", "Airflow build", "Airflow per_model")
+# project -> its job; the titles name what each one is.
+PROJECTS = {"demo": "nightly", "synthetic-50": "all"}
+TITLES = {"demo": "examples/jaffle_floe job `nightly`", "synthetic-50": "synthetic 50-model project, job `all`"}
 
 
-def prepare(work: Path) -> Path:
-    """Copy the demo project, compile it with `floe compile` and warm dbt's partial parse; returns the copy."""
-    project = work / "jaffle_floe"
+def prepare(work: Path, name: str) -> Path:
+    """Copy or write the project, compile it with `floe compile`; returns its folder."""
+    project = work / name
     if not (project / "target" / "compiled_artifacts.json").exists():
-        shutil.copytree(DEMO, project, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", "*.wal", ".floe"))
+        if name == "demo":
+            shutil.copytree(DEMO, project, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("target", "logs", "*.duckdb", "*.wal", ".floe"))
+        else:
+            synthetic.write_runnable_project(int(name.rsplit("-", 1)[1]), project)
         code = "from floe_core.cli import main; raise SystemExit(main(['compile', '.']))"
         subprocess.run([sys.executable, "-c", code], cwd=project, check=True, capture_output=True)
     return project
@@ -87,11 +95,11 @@ def child(case: str, project: str, job: str, home: str, setup: bool = False) -> 
                    assets=len(record.assets))
 
 
-def measure(repeats: int, work: Path, job: str = "nightly") -> dict[str, list[harness.Sample]]:
-    project = prepare(work)
-    log = work / "demo_run.log"
+def measure(repeats: int, work: Path, name: str = "demo") -> dict[str, list[harness.Sample]]:
+    project, job = prepare(work, name), PROJECTS[name]
+    log = work / f"{name}_run.log"
     log.unlink(missing_ok=True)
-    homes = {case: work / "homes" / case.replace(" ", "_").lower() for case in CASES}
+    homes = {case: work / "homes" / name / case.replace(" ", "_").lower() for case in CASES}
     for home in homes.values():
         home.mkdir(parents=True, exist_ok=True)
 
@@ -106,8 +114,8 @@ def measure(repeats: int, work: Path, job: str = "nightly") -> dict[str, list[ha
 
     # Untimed: one dbt build (partial parse, the snapshot's first run) and each engine home's set-up.
     warm_up = {"plain dbt": runner("plain dbt"), **{case: runner(case, "--setup") for case in CASES[1:]}}
-    harness.alternate(warm_up, 1, "demo warm-up")
-    return harness.alternate({case: runner(case) for case in CASES}, repeats, f"demo run {job}")
+    harness.alternate(warm_up, 1, f"{name} warm-up")
+    return harness.alternate({case: runner(case) for case in CASES}, repeats, f"{name} run {job}")
 
 
 def _checked(sample: harness.Sample) -> harness.Sample:
@@ -126,15 +134,16 @@ def table(results: dict[str, list[harness.Sample]]) -> list[str]:
     return lines
 
 
-def targets(results: dict[str, list[harness.Sample]]) -> list[harness.Target]:
+def targets(name: str, results: dict[str, list[harness.Sample]]) -> list[harness.Target]:
+    """Issue 15's run-overhead targets: whole processes, wall time, against plain `dbt build`."""
     plain = results["plain dbt"]
     return [
-        harness.Target("demo run: Dagster (SQLite instance) / plain dbt build", 1.2,
-                       harness.ratios(results["Dagster"], plain, _wall)),
-        harness.Target("demo run: Dagster in-memory (`floe run` default) / plain dbt build", 1.2,
+        harness.Target(f"{name} run: Dagster in-memory (`floe run`) / plain dbt build", 1.15,
                        harness.ratios(results["Dagster in-memory"], plain, _wall)),
-        harness.Target("demo run: Airflow build mode / plain dbt build", 1.5,
+        harness.Target(f"{name} run: Airflow build mode / plain dbt build", 1.5,
                        harness.ratios(results["Airflow build"], plain, _wall)),
+        harness.Target(f"{name} run: Airflow per_model / plain dbt build", 2.0,
+                       harness.ratios(results["Airflow per_model"], plain, _wall)),
     ]
 
 
@@ -145,7 +154,8 @@ def _wall(sample: harness.Sample) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--job", default="nightly")
+    parser.add_argument("--project", choices=sorted(PROJECTS), action="append",
+                        help="the project(s) to run (default: both)")
     parser.add_argument("--work", type=Path, help="where the project copy and logs go (default: a temporary folder)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
@@ -154,8 +164,10 @@ def main(argv: list[str]) -> int:
         case, project, job, home = args.child
         child(case, project, job, home, setup=args.setup)
         return 0
-    results = measure(args.repeats, args.work or Path(tempfile.mkdtemp(prefix="floe-bench-")), args.job)
-    print("\n".join([*table(results), "", *harness.target_table(targets(results))]))
+    work = args.work or Path(tempfile.mkdtemp(prefix="floe-bench-"))
+    for name in args.project or list(PROJECTS):
+        results = measure(args.repeats, work, name)
+        print("\n".join([f"{TITLES[name]}:", *table(results), "", *harness.target_table(targets(name, results))]))
     return 0
 
 

@@ -71,10 +71,11 @@ def run(parts: list[str], sizes: list[int], repeats: int, run_repeats: int, work
         body += ["### floe compile vs `json.loads` of the manifest (compile_bench.py)", "",
                  *compile_table(sizes, repeats), ""]
     if "run" in parts:
-        print("== demo run", file=sys.stderr, flush=True)
-        results_r = demo_run.measure(run_repeats, work)
-        body += ["### Demo run: examples/jaffle_floe job `nightly`, end to end", "", *demo_run.table(results_r), ""]
-        targets += demo_run.targets(results_r)
+        for name in demo_run.PROJECTS:
+            print(f"== {name} run", file=sys.stderr, flush=True)
+            results_r = demo_run.measure(run_repeats, work, name)
+            body += [f"### Run: {demo_run.TITLES[name]}, end to end", "", *demo_run.table(results_r), ""]
+            targets += demo_run.targets(name, results_r)
     minutes = (time.perf_counter() - started) / 60
     head = [
         *textwrap.wrap(

@@ -15,6 +15,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 PROJECT = "synthetic"
 SCHEMA_URL = "https://schemas.getdbt.com/dbt/manifest/v12.json"
@@ -156,6 +157,57 @@ def write_project(n_models: int, folder: Path, floe_yaml: str = FLOE_YAML) -> Pa
     manifest = target / "manifest.json"
     manifest.write_text(json.dumps(build_manifest(n_models)))
     return manifest
+
+
+SEED_ROWS = 100
+
+
+def write_runnable_project(n_models: int, folder: Path) -> Path:
+    """The same graph as real dbt files that `dbt build` runs on DuckDB; returns the project folder.
+
+    Source tables become seeds of 100 rows (`id`, `value`); a staging model reads its seed, every later model
+    sums the `value`s of its upstream models by `id`. Every model therefore has the ids 1-100 once each, so
+    `unique`, `not_null` and `relationships` tests all pass, and each model does a little real work.
+    """
+    manifest = build_manifest(n_models)
+    nodes: dict[str, dict[str, Any]] = manifest["nodes"]  # type: ignore[assignment]
+    sources: dict[str, dict[str, Any]] = manifest["sources"]  # type: ignore[assignment]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dbt_project.yml").write_text(f"name: {PROJECT}\nversion: '1.0'\nconfig-version: 2\n"
+                                            f"profile: {PROJECT}\n")
+    (folder / "profiles.yml").write_text(f"{PROJECT}:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                                         "      path: \"{{ env_var('FLOE_DUCKDB_PATH', 'target/bench.duckdb') }}\"\n"
+                                         "      threads: 1\n")
+    (folder / "floe.yaml").write_text(ONE_JOB_FLOE_YAML)
+    seeds = folder / "seeds"
+    seeds.mkdir(exist_ok=True)
+    rows = "".join(f"{i},{i * 7 % 13}\n" for i in range(1, SEED_ROWS + 1))
+    for node in [*sources.values(), *(n for n in nodes.values() if n["resource_type"] == "seed")]:
+        (seeds / f"{node['name']}.csv").write_text("id,value\n" + rows)
+    tests: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes.values():
+        if node["resource_type"] == "test":
+            meta = node["test_metadata"]
+            model = nodes[node["attached_node"]]["name"]
+            kwargs = {k: v for k, v in meta["kwargs"].items() if k != "column_name"}
+            test = {meta["name"]: {**kwargs, "to": "ref('{}')".format(kwargs["to"].split("'")[1])}} if kwargs \
+                else meta["name"]
+            tests.setdefault(f"{model}.{meta['kwargs']['column_name']}", []).append(test)
+    schema: list[dict[str, Any]] = []
+    for node in nodes.values():
+        if node["resource_type"] != "model":
+            continue
+        refs = [(sources.get(d) or nodes[d])["name"] for d in node["depends_on"]["nodes"]]
+        path = folder / node["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        union = "\n  union all\n".join(f"  select id, value from {{{{ ref('{r}') }}}}" for r in refs)
+        path.write_text(f"{{{{ config(materialized='{node['config']['materialized']}') }}}}\n"
+                        f"select id, sum(value) as value, id as ref_id from (\n{union}\n) as upstream group by id\n")
+        columns = [{"name": column, "data_tests": tests[f"{node['name']}.{column}"]}
+                   for column in ("id", "ref_id") if f"{node['name']}.{column}" in tests]
+        schema.append({"name": node["name"], "columns": columns})
+    (folder / "models" / "schema.yml").write_text(json.dumps({"version": 2, "models": schema}, indent=1))
+    return folder
 
 
 if __name__ == "__main__":
