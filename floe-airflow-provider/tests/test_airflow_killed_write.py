@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+from floe_contract_tests.capabilities import run_or_refused
 from floe_contract_tests.probes import (
     FLOE_CLI,
     HOLD_ENV,
@@ -32,10 +33,6 @@ from floe_contract_tests.probes import (
 from floe_core import compile_project, load_artifacts, write_artifacts
 
 
-@pytest.mark.skipif(
-    not AirflowOrchestratorPlugin().capabilities.supports_python_assets,
-    reason=f"airflow {AirflowOrchestratorPlugin().engine_version} declares supports_python_assets=False",
-)
 def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +44,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
     plugin = AirflowOrchestratorPlugin()  # the session's Airflow home (conftest); the child inherits it
 
     monkeypatch.setenv(LABEL_ENV, "before")
-    assert plugin.run_job(artifacts, "ledger").status == "success"
+    assert run_or_refused(plugin, "python_assets", lambda: plugin.run_job(artifacts, "ledger")).status == "success"
     before = table_state(artifacts)
     assert before["rows"] == [("before", n) for n in range(LEDGER_ROWS)]
     files_before = data_files(project)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
+from floe_contract_tests.capabilities import run_or_refused
 from floe_contract_tests.probes import SECRET_PRODUCT, files_containing, secret_values
 from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts
 
@@ -65,10 +66,6 @@ def test_a_dbt_run_leaves_no_secret_in_any_file_or_output(
     _assert_written_nowhere(product, out + err + caplog.text, record.run_id)
 
 
-@pytest.mark.skipif(
-    not AirflowOrchestratorPlugin().capabilities.supports_python_assets,
-    reason=f"airflow {AirflowOrchestratorPlugin().engine_version} declares supports_python_assets=False",
-)
 def test_a_python_asset_run_reads_the_secrets_when_it_runs_and_writes_them_nowhere(
     product: SecretProduct,
     capfd: pytest.CaptureFixture[str],
@@ -78,7 +75,8 @@ def test_a_python_asset_run_reads_the_secrets_when_it_runs_and_writes_them_nowhe
     from floe_core.runtime import read_table
 
     monkeypatch.delenv("FLOE_TEST_S3_SECRET_ACCESS_KEY")
-    refused = product.plugin.run_job(product.artifacts, "python")
+    refused = run_or_refused(product.plugin, "python_assets", lambda: product.plugin.run_job(product.artifacts,
+                                                                                           "python"))
     assert refused.status == "failure"
     out, err = capfd.readouterr()
     assert "FLOE_TEST_S3_SECRET_ACCESS_KEY" in out + err + caplog.text

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from floe_airflow_provider import _compat, runs
+from floe_airflow_provider import runs
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
 from floe_airflow_provider.runs import DagsFolder, record_of
+from floe_contract_tests.capabilities import run_or_refused
 from floe_core import BackfillRequest, CompiledArtifacts, RunFilter, RunRecord, load_artifacts
 
 
@@ -69,13 +70,12 @@ def test_a_daily_partition_run_writes_exactly_that_day(
     assert days == [("2024-01-05",)]
 
 
-@pytest.mark.skipif(not _compat.PYTHON_ASSETS_RUNNABLE, reason="Airflow 3.0 cannot co-install pyiceberg's SQL catalog")
 def test_the_python_asset_writes_its_iceberg_table(
     plugin: AirflowOrchestratorPlugin, nightly: RunRecord, demo_artifacts: CompiledArtifacts
 ) -> None:
     from floe_core.runtime import read_table
 
-    record = plugin.run_job(demo_artifacts, "segments")
+    record = run_or_refused(plugin, "python_assets", lambda: plugin.run_job(demo_artifacts, "segments"))
     assert record.status == "success"
     rows = read_table(demo_artifacts, "analytics.customer_segments").to_pylist()
     ((customers,),) = _query(demo_artifacts, "select count(*) from main.customer_lifetime_value")

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 import pytest
 from floe_core.errors import UnsupportedFeatureError
 from floe_core.features import FEATURES
+from floe_core.plugin import OrchestratorPlugin
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def clause(number: str) -> Callable[[F], F]:
@@ -38,15 +40,29 @@ def requires(*features: str) -> Callable[[F], F]:
             missing = [f for f in features if not caps.supports(f)]
             if not missing:
                 return test(*args, **kwargs)
-            declared = ", ".join(f"supports_{f}=False" for f in missing)
-            try:
-                test(*args, **kwargs)
-            except UnsupportedFeatureError as exc:
-                if not set(exc.features) & set(missing):
-                    raise
-                pytest.skip(f"{harness.engine} declares {declared} and refuses: {exc.problems[0].message}")
-            pytest.fail(f"passes although {harness.engine} declares {declared}: declare the capability")
+            _refused_or_fail(harness.engine, missing, lambda: test(*args, **kwargs))
 
         return gated  # type: ignore[return-value]
 
     return decorate
+
+
+def run_or_refused(plugin: OrchestratorPlugin, feature: str, attempt: Callable[[], T]) -> T:
+    """`attempt()`'s result where the provider supports `feature`; where it declares the feature missing,
+    `attempt()` must raise floe's refusal naming it, and the test is skipped with that refusal as the reason.
+    For a provider's own tests, which hold a plugin rather than a contract harness."""
+    if plugin.capabilities.supports(feature):
+        return attempt()
+    _refused_or_fail(plugin.name, [feature], attempt)
+    raise AssertionError("unreachable: _refused_or_fail skips or fails")
+
+
+def _refused_or_fail(engine: str, missing: list[str], attempt: Callable[[], object]) -> None:
+    declared = ", ".join(f"supports_{f}=False" for f in missing)
+    try:
+        attempt()
+    except UnsupportedFeatureError as exc:
+        if not set(exc.features) & set(missing):
+            raise
+        pytest.skip(f"{engine} declares {declared} and refuses: {exc.problems[0].message}")
+    pytest.fail(f"passes although {engine} declares {declared}: declare the capability")
