@@ -43,7 +43,12 @@ def warehouse_writer(artifacts: CompiledArtifacts) -> Iterator[None]:
         return
     path = lock_path(artifacts)
     timeout = artifacts.plugins.compute.lock_timeout_seconds
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise RuntimeFailure(Problem(f"cannot open the warehouse's lock file ({exc.strerror})", file=str(path),
+                                     fix="make the DuckDB file's folder writable by the user that runs the job")
+                             ) from None
     try:
         deadline: float | None = None
         while True:
