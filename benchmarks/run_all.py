@@ -90,7 +90,7 @@ def run(parts: list[str], sizes: list[int], repeats: int, run_repeats: int, work
             "repetition, then summarised.", width=115, break_on_hyphens=False),
         "",
     ]
-    tail = ["### Targets (issue 6)", "", *harness.target_table(targets), ""] if targets else []
+    tail = ["### Targets (issues 6 and 15)", "", *harness.target_table(targets), ""] if targets else []
     return [*head, *body, *tail]
 
 
