@@ -385,17 +385,14 @@ def dagster_c14_previous_window() -> None:
           lambda original: lambda parts, keys: original(parts, keys and tuple(_day_before(k) for k in keys)))
 
 
+def _failed_as_missing(request: Any) -> Any:
+    return request.model_copy(update={"reprocess": "missing"}) if request.reprocess == "failed" else request
+
+
 @fault("dagster", "C15", MIXED, "reprocess `failed` is run as `missing` (never-run partitions too)")
 def dagster_c15_failed_runs_missing() -> None:
-    def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        def launch_backfill(plugin: Any, artifacts: Any, request: Any) -> Any:
-            if request.reprocess == "failed":
-                request = request.model_copy(update={"reprocess": "missing"})
-            return original(plugin, artifacts, request)
-
-        return launch_backfill
-
-    _wrap(f"{D}.backfill:launch_backfill", make)
+    _wrap(f"{D}.backfill:launch_backfill", lambda original: lambda plugin, artifacts, request: original(
+        plugin, artifacts, _failed_as_missing(request)))
 
 
 @fault("dagster", "C15", RANGE, "the backfill runner ignores the assets' BackfillPolicy: one partition per run")
@@ -719,15 +716,8 @@ def airflow_c14_previous_window() -> None:
 
 @fault("airflow", "C15", MIXED, "reprocess `failed` is run as `missing` (never-run partitions too)")
 def airflow_c15_failed_runs_missing() -> None:
-    def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        def launch(artifacts: Any, folder: Any, request: Any) -> Any:
-            if request.reprocess == "failed":
-                request = request.model_copy(update={"reprocess": "missing"})
-            return original(artifacts, folder, request)
-
-        return launch
-
-    _wrap(f"{A}.backfill:launch", make)
+    _wrap(f"{A}.backfill:launch", lambda original: lambda artifacts, folder, request: original(
+        artifacts, folder, _failed_as_missing(request)))
 
 
 @fault("airflow", "C15", RANGE, "backfills ignore the policy's chunk size: one run per partition")

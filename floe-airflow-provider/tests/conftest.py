@@ -22,7 +22,8 @@ os.environ["AIRFLOW__SCHEDULER__MAX_DAGRUNS_TO_CREATE_PER_LOOP"] = "100000"
 (_HOME / "dags").mkdir()
 
 import pytest  # noqa: E402
-from floe_core import CompiledArtifacts, compile_project, load_artifacts, write_artifacts  # noqa: E402
+from floe_contract_tests.probes import compile_to_file, copy_project  # noqa: E402
+from floe_core import CompiledArtifacts, load_artifacts  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
 
@@ -40,11 +41,7 @@ def airflow_db() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def demo_artifacts_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo product copied to a temporary folder and compiled there (the repo's copy stays clean)."""
-    project = tmp_path_factory.mktemp("demo") / "jaffle_floe"
-    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"))
-    result = compile_project(project)
-    write_artifacts(result.artifacts, result.output)
-    return result.output
+    return compile_to_file(copy_project(DEMO, tmp_path_factory.mktemp("demo") / "jaffle_floe"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,12 +20,12 @@ import pytest
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
 from floe_contract_tests.capabilities import run_or_refused
 from floe_contract_tests.probes import (
-    FLOE_CLI,
     HOLD_ENV,
     LABEL_ENV,
     LEDGER_ROWS,
     SLOW_WRITE_PRODUCT,
     data_files,
+    floe_run_args,
     kill_inside_the_commit,
     table_state,
 )
@@ -51,7 +50,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
 
     marker = tmp_path / "held.json"
     env = {**os.environ, LABEL_ENV: "killed", HOLD_ENV: str(marker)}
-    args = [sys.executable, "-c", FLOE_CLI, "run", str(result.output), "--engine", "airflow", "--job", "ledger"]
+    args = floe_run_args(result.output, "airflow", "ledger")
     held = kill_inside_the_commit(args, env, marker, tmp_path / "killed_run.log")
 
     # `dag.test()` runs the task in the `floe run` process itself, so that is the process the kill ended.

@@ -7,7 +7,6 @@ dbt run in the session goes through floe-core's in-process runner, which keeps t
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 import warnings
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from floe_contract_tests.probes import copy_project
 from floe_core import CompiledArtifacts, RunRecord, compile_project, load_artifacts, write_artifacts
 
 TESTS = Path(__file__).resolve().parent
@@ -69,9 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the demo product, so runs never write into the source tree."""
-    target = tmp_path_factory.mktemp("demo") / "jaffle_floe"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", "__pycache__"))
-    return target
+    return copy_project(DEMO, tmp_path_factory.mktemp("demo") / "jaffle_floe")
 
 
 @pytest.fixture(scope="session")

@@ -187,16 +187,12 @@ def test_run_history_persists_across_processes_through_dagster_home(
 
 
 def test_the_demo_dbt_project_without_floe_yaml_compiles_and_runs_as_one_job(tmp_path: Path) -> None:
-    import shutil
-
     from conftest import DEMO
+    from floe_contract_tests.probes import copy_project
     from floe_core import compile_project, load_artifacts, write_artifacts
     from floe_dagster_provider import DagsterOrchestratorPlugin
 
-    project = tmp_path / "jaffle_floe"
-    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("floe.yaml", "target", "logs", "*.duckdb*",
-                                                                 "__pycache__"))
-    result = compile_project(project)
+    result = compile_project(copy_project(DEMO, tmp_path / "jaffle_floe", "floe.yaml"))
     assert result.spec_inferred
     write_artifacts(result.artifacts, result.output)
     artifacts = load_artifacts(result.output)

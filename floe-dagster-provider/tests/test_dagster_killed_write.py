@@ -12,18 +12,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from floe_contract_tests.probes import (
-    FLOE_CLI,
     HOLD_ENV,
     LABEL_ENV,
     LEDGER_ROWS,
     SLOW_WRITE_PRODUCT,
     data_files,
+    floe_run_args,
     kill_inside_the_commit,
     table_state,
 )
@@ -50,7 +49,7 @@ def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous
 
     marker = tmp_path / "held.json"
     env = {**os.environ, LABEL_ENV: "killed", HOLD_ENV: str(marker), "DAGSTER_HOME": str(home)}
-    args = [sys.executable, "-c", FLOE_CLI, "run", str(result.output), "--engine", "dagster", "--job", "ledger"]
+    args = floe_run_args(result.output, "dagster", "ledger")
     held = kill_inside_the_commit(args, env, marker, tmp_path / "killed_run.log")
 
     # Dagster runs the step in the `floe run` process itself, so that is the process the kill ended.

@@ -4,16 +4,14 @@ lost either way."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import DEMO
-from floe_contract_tests.probes import FLOE_CLI
-from floe_core import compile_project, load_artifacts, write_artifacts
+from floe_contract_tests.probes import compile_to_file, copy_project, floe_run_args
+from floe_core import load_artifacts, write_artifacts
 from floe_core.runtime.warehouse import read_relation
 from floe_core.runtime.warehouse_lock import warehouse_writer
 
@@ -23,16 +21,12 @@ TABLES = ("raw_orders", "stg_orders", "orders", "customers")
 
 
 def _demo(tmp_path: Path) -> Path:
-    project = tmp_path / "jaffle_floe"
-    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", "__pycache__"))
-    result = compile_project(project)
-    write_artifacts(result.artifacts, result.output)
-    return result.output
+    return compile_to_file(copy_project(DEMO, tmp_path / "jaffle_floe"))
 
 
 def _start(artifacts_file: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", FLOE_CLI, "run", str(artifacts_file), "--engine", "dagster",
-                             "--job", "nightly"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(floe_run_args(artifacts_file, "dagster", "nightly"), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
 
 
 def _seed_rows(seed: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from floe_contract_tests.probes import free_port
 from floe_core import AssetGraph, CompiledArtifacts
 from floe_dagster_provider.local_ui import serve
 
@@ -29,15 +29,9 @@ QUERY = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def webserver(demo_artifacts_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(demo_artifacts_path, tmp_path_factory.mktemp("dagster_ui"), _free_port()) as ui:
+    with serve(demo_artifacts_path, tmp_path_factory.mktemp("dagster_ui"), free_port()) as ui:
         yield ui.url
 
 

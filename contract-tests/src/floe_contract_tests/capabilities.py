@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 from floe_core.errors import UnsupportedFeatureError
@@ -54,10 +54,9 @@ def run_or_refused(plugin: OrchestratorPlugin, feature: str, attempt: Callable[[
     if plugin.capabilities.supports(feature):
         return attempt()
     _refused_or_fail(plugin.name, [feature], attempt)
-    raise AssertionError("unreachable: _refused_or_fail skips or fails")
 
 
-def _refused_or_fail(engine: str, missing: list[str], attempt: Callable[[], object]) -> None:
+def _refused_or_fail(engine: str, missing: list[str], attempt: Callable[[], object]) -> NoReturn:
     declared = ", ".join(f"supports_{f}=False" for f in missing)
     try:
         attempt()

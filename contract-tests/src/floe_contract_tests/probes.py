@@ -9,7 +9,9 @@ import io
 import json
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from floe_core import CompiledArtifacts
+from floe_core import CompiledArtifacts, compile_project, write_artifacts
 
 PRODUCTS = Path(__file__).parent / "products"
 SECRET_PRODUCT = PRODUCTS / "secret_product"
@@ -29,6 +31,8 @@ LABEL_ENV = "FLOE_TEST_LEDGER_LABEL"
 HOLD_ENV = "FLOE_TEST_HOLD_COMMIT"
 LEDGER_ROWS = 5
 FLOE_CLI = "from floe_core.cli import main; raise SystemExit(main())"
+# What runs leave in a project folder; a fresh copy starts without it.
+RUN_LEFTOVERS = ("target", "logs", "__pycache__", "*.duckdb*")
 
 _SEARCH = """
 import json, sys
@@ -44,6 +48,31 @@ for root in roots:
                 hits.setdefault(needle, []).append(str(path))
 print(json.dumps(hits))
 """
+
+
+def copy_project(source: Path, dest: Path, *leave_out: str) -> Path:
+    """A copy of a product's folder without what earlier runs left in it (nor the `leave_out` patterns)."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*RUN_LEFTOVERS, *leave_out))
+    return dest
+
+
+def compile_to_file(project: Path) -> Path:
+    """`floe compile` of the project into its default artifacts file; returns that file."""
+    result = compile_project(project)
+    write_artifacts(result.artifacts, result.output)
+    return result.output
+
+
+def floe_run_args(artifacts_file: Path, engine: str, job: str) -> list[str]:
+    """`floe run` of one job as a process of its own, with this interpreter."""
+    return [sys.executable, "-c", FLOE_CLI, "run", str(artifacts_file), "--engine", engine, "--job", job]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def cli_message(path: Path) -> str:

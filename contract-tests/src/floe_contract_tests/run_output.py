@@ -4,14 +4,12 @@ engine logs, and on failure dbt's error once with the log to read next."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from floe_core import compile_project, load_artifacts, write_artifacts
+from floe_core import load_artifacts
 
-from floe_contract_tests.probes import FLOE_CLI
+from floe_contract_tests.probes import compile_to_file, copy_project, floe_run_args
 
 SCREEN_LINES = 40
 # What engine and dbt logs look like on a terminal; none of it belongs in floe run's own output.
@@ -21,8 +19,8 @@ _BROKEN_TABLE = "floe_no_such_table"
 
 def _run(artifacts_file: Path, engine: str, job: str) -> tuple[int, str]:
     """`floe run` in a process of its own, as a person starts it, with stderr after stdout."""
-    done = subprocess.run([sys.executable, "-c", FLOE_CLI, "run", str(artifacts_file), "--engine", engine,
-                           "--job", job], capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(floe_run_args(artifacts_file, engine, job), capture_output=True, text=True, timeout=600,
+                          check=False)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -48,13 +46,10 @@ def check_the_nightly_output_fits_one_screen(engine: str, artifacts_file: Path) 
 
 
 def check_a_failing_model_prints_its_dbt_error_once(engine: str, demo: Path, tmp_path: Path) -> None:
-    project = tmp_path / "broken_demo"
-    shutil.copytree(demo, project, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*", "__pycache__"))
+    project = copy_project(demo, tmp_path / "broken_demo")
     model = project / "models" / "staging" / "stg_orders.sql"
     model.write_text(model.read_text().replace("from ", f"from {_BROKEN_TABLE}, ", 1))
-    result = compile_project(project)
-    write_artifacts(result.artifacts, result.output)
-    code, output = _run(result.output, engine, "nightly")
+    code, output = _run(compile_to_file(project), engine, "nightly")
     assert code == 1, output
     assert output.count("Error in model stg_orders") == 1, f"dbt's error is shown exactly once:\n{output}"
     assert _BROKEN_TABLE in output

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
-from floe_core import CompiledArtifacts, compile_project, write_artifacts
+from floe_core import CompiledArtifacts
 
 from floe_contract_tests.harness import ProviderHarness
+from floe_contract_tests.probes import compile_to_file, copy_project
 
 PROJECT = Path(__file__).parent / "project"
 
 
 def prepare_project(workdir: Path) -> Path:
     """Copy the scenario project to `workdir`, compile it (one dbt parse), and return the artifacts path."""
-    project = workdir / "project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "__pycache__", "*.duckdb"))
-    result = compile_project(project)
-    write_artifacts(result.artifacts, result.output)
-    return result.output
+    return compile_to_file(copy_project(PROJECT, workdir / "project"))
 
 
 def seed_events(artifacts: CompiledArtifacts) -> list[dict[str, str]]:

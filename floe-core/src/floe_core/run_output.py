@@ -93,17 +93,21 @@ class JobProgress:
     log_path: Path
     _shown: set[str] = field(default_factory=set)
     _dbt_logs: list[Path] = field(default_factory=list)
+    _assets: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._assets = frozenset(self.artifacts.jobs_by_name[self.job].assets)
 
     @property
     def total(self) -> int:
-        return len(self.artifacts.jobs_by_name[self.job].assets)
+        return len(self._assets)
 
     def __call__(self, event: Finished | Notice) -> None:
         if isinstance(event, Notice):
             self._line(f"        {event.text}")
             return
         if event.kind == "asset":
-            if event.name in self._shown or event.name not in self.artifacts.jobs_by_name[self.job].assets:
+            if event.name in self._shown or event.name not in self._assets:
                 return
             self._shown.add(event.name)
             took = f" {event.seconds:5.2f}s" if event.status != "skipped" else ""

@@ -56,17 +56,19 @@ def listening(listener: Listener) -> Iterator[None]:
             _listeners.remove(listener)
 
 
-def report_notice(text: str) -> None:
+def _current() -> list[Listener]:
     with _lock:
-        listeners = list(_listeners)
-    for listener in listeners:
+        return list(_listeners)
+
+
+def report_notice(text: str) -> None:
+    for listener in _current():
         listener(Notice(text))
 
 
 def report_dbt_nodes(artifacts: CompiledArtifacts, nodes: Mapping[str, NodeResult], log: Path | None) -> None:
     """Tell every listener about each node of one dbt invocation, in the order dbt finished them."""
-    with _lock:
-        listeners = list(_listeners)
+    listeners = _current()
     if not listeners:
         return
     assets = {a.dbt.unique_id: a.key for a in artifacts.orchestration.assets if a.dbt is not None}

@@ -30,7 +30,7 @@ except ImportError:  # Windows: DuckDB's own lock error stays the only guard
 _POLL_SECONDS = 0.2
 
 
-def lock_path(artifacts: CompiledArtifacts) -> Path:
+def _lock_path(artifacts: CompiledArtifacts) -> Path:
     database = duckdb_path(artifacts)
     return database.with_name(database.name + ".floe-lock")
 
@@ -41,7 +41,7 @@ def warehouse_writer(artifacts: CompiledArtifacts) -> Iterator[None]:
     if artifacts.plugins.compute.kind != "duckdb" or fcntl is None:
         yield
         return
-    path = lock_path(artifacts)
+    path = _lock_path(artifacts)
     timeout = artifacts.plugins.compute.lock_timeout_seconds
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
