@@ -2,12 +2,14 @@
 
 - floe per_model: floe's two-line factory file, `build_dags(artifacts, mode="per_model")` (a task per model);
 - floe build:     the same in `mode="build"` (one `dbt build` task per job);
+- floe per_model, TaskFlow: per_model with each per-model task made by TaskFlow's `@task` instead of the
+                  factory's `PythonOperator` (the same task ids, arguments and XCom): what TaskFlow would cost;
 - Cosmos:         `DbtDag` with `LoadMode.DBT_MANIFEST` on the manifest floe compiled from (Cosmos' default
                   rendering: a run task per model plus a test task per tested model; no dbt runs at parse);
 - floor:          one DAG of `EmptyOperator`s, one per model and seed, with the same edges, read from a
                   small JSON file: what Airflow itself costs for a graph this size.
 
-    python benchmarks/airflow_parse.py [--sizes 1000 5000] [--repeats 3] [--work DIR]
+    python benchmarks/airflow_parse.py [--sizes 1000 5000] [--repeats 3] [--work DIR] [--cases CASE ...]
 
 Each measurement is a fresh process: it imports Airflow and its DagBag (not timed), then times `DagBag(folder)`
 on a folder holding just that file, so the file's own imports (floe, Cosmos) are part of its parse time.
@@ -25,12 +27,27 @@ from pathlib import Path
 import harness
 from projects import Project, prepare
 
-CASES = ("floe per_model", "floe build", "Cosmos", "floor")
+CASES = ("floe per_model", "floe per_model, TaskFlow", "floe build", "Cosmos", "floor")
 
 FLOE_FILE = """# floe's Airflow DAG factory file
 from floe_airflow_provider import build_dags
 
 globals().update(build_dags({artifacts!r}, mode={mode!r}))
+"""
+
+TASKFLOW_FILE = """# floe's factory file, with each per-model task made by TaskFlow's @task instead of a PythonOperator
+from airflow.sdk import task
+from floe_airflow_provider import build_dags, dags
+from floe_airflow_provider.taskflow import task_operator
+
+
+def taskflow_task(function, *, dag, task_id, task_group, op_kwargs, **kwargs):
+    decorated = task(task_id=task_id, task_group=task_group, multiple_outputs=False, **kwargs)(function)
+    return task_operator(decorated(**op_kwargs))
+
+
+dags.python_task = taskflow_task
+globals().update(build_dags({artifacts!r}, mode="per_model"))
 """
 
 COSMOS_FILE = """# An Airflow DAG rendered by Cosmos from the dbt manifest (no dbt call at parse time)
@@ -71,13 +88,14 @@ def dag_folders(project: Project) -> dict[str, Path]:
     """One DAGs folder per case, each holding one file."""
     texts = {
         "floe per_model": FLOE_FILE.format(artifacts=str(project.artifacts), mode="per_model"),
+        "floe per_model, TaskFlow": TASKFLOW_FILE.format(artifacts=str(project.artifacts)),
         "floe build": FLOE_FILE.format(artifacts=str(project.artifacts), mode="build"),
         "Cosmos": COSMOS_FILE.format(project=str(project.folder)),
         "floor": FLOOR_FILE.format(graph=str(project.graph)),
     }
     folders = {}
     for case, text in texts.items():
-        folder = project.folder / "dags" / case.replace(" ", "_").lower()
+        folder = project.folder / "dags" / case.replace(",", "").replace(" ", "_").lower()
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "dag.py").write_text(text)
         folders[case] = folder
@@ -101,7 +119,9 @@ def child(folder: str) -> None:
                    airflow=airflow.__version__)
 
 
-def measure(sizes: list[int], repeats: int, work: Path) -> dict[int, dict[str, list[harness.Sample]]]:
+def measure(
+    sizes: list[int], repeats: int, work: Path, only: tuple[str, ...] = CASES
+) -> dict[int, dict[str, list[harness.Sample]]]:
     home = work / "airflow_home"
     home.mkdir(parents=True, exist_ok=True)
     env = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -111,7 +131,7 @@ def measure(sizes: list[int], repeats: int, work: Path) -> dict[int, dict[str, l
         folders = dag_folders(prepare(size, work))
         log = work / f"airflow_parse_{size}.log"
         log.unlink(missing_ok=True)
-        cases = {case: _runner(folders[case], env, log) for case in CASES}
+        cases = {case: _runner(folders[case], env, log) for case in only}
         results[size] = harness.alternate(cases, repeats, f"airflow parse {size}")
     return results
 
@@ -124,21 +144,31 @@ def table(results: dict[int, dict[str, list[harness.Sample]]]) -> list[str]:
     lines = ["| models | case | DAGs / tasks | parse (s) | vs floor | vs Cosmos | peak RSS (MB) "
              "| + above imports (MB) |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for size, by_case in results.items():
-        for case in CASES:
+        for case in (c for c in CASES if c in by_case):
             samples = by_case[case]
             info = samples[0].info
-            vs_floor = harness.ratio_text(harness.ratios(samples, by_case["floor"], harness.seconds))
-            vs_cosmos = harness.ratio_text(harness.ratios(samples, by_case["Cosmos"], harness.seconds))
+            vs_floor = _vs(samples, by_case.get("floor"))
+            vs_cosmos = _vs(samples, by_case.get("Cosmos"))
             lines.append(f"| {size} | {case} | {info['dags']} / {info['tasks']} | {harness.cell(samples)} "
                          f"| {vs_floor} | {vs_cosmos} | {harness.mb_cells(samples)} |")
     return lines
+
+
+def _vs(samples: list[harness.Sample], base: list[harness.Sample] | None) -> str:
+    return harness.ratio_text(harness.ratios(samples, base, harness.seconds)) if base else "-"
 
 
 def targets(results: dict[int, dict[str, list[harness.Sample]]]) -> list[harness.Target]:
     size = 5000 if 5000 in results else max(results)
     r = results[size]
     floe = r["floe per_model"]
+    # Issue 13: the per-model tasks become TaskFlow tasks only if that costs at most 10% more parse time.
+    taskflow = [harness.Target(f"Airflow parse at {size}: per-model tasks by TaskFlow / by PythonOperator", 1.1,
+                               harness.ratios(r["floe per_model, TaskFlow"], floe, harness.seconds))]
+    if not {"Cosmos", "floor"} <= set(r):
+        return taskflow
     return [
+        *taskflow,
         harness.Target(f"Airflow parse at {size}: floe per_model / Cosmos", 0.2,
                        harness.ratios(floe, r["Cosmos"], harness.seconds)),
         harness.Target(f"Airflow parse at {size}: floe per_model / empty floor", 1.5,
@@ -158,13 +188,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work", type=Path, help="where projects and logs go (default: a temporary folder)")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="measure only these")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child)
         return 0
     work = args.work or Path(tempfile.mkdtemp(prefix="floe-bench-"))
-    results = measure(args.sizes, args.repeats, work)
+    results = measure(args.sizes, args.repeats, work, tuple(args.cases))
     print("\n".join([*table(results), "", *harness.target_table(targets(results))]))
     return 0
 

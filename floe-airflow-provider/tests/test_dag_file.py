@@ -123,8 +123,9 @@ def test_build_mode_renders_one_dbt_build_task_and_its_status_task(demo_artifact
 
 def test_schedules_become_timetables_asset_conditions_and_paused_flags(demo_dags: dict) -> None:  # type: ignore[type-arg]
     nightly = demo_dags["jaffle_floe.nightly"]
-    assert type(nightly.timetable).__name__ == "CronTriggerTimetable"
-    assert type(demo_dags["jaffle_floe.daily_orders"].timetable).__name__ == "CronDataIntervalTimetable"
+    assert type(_compat.core_timetable(nightly)).__name__ == "FloeCronTriggerTimetable"
+    daily_orders = _compat.core_timetable(demo_dags["jaffle_floe.daily_orders"])
+    assert type(daily_orders).__name__ == "FloeCronDataIntervalTimetable"
     regional = demo_dags["jaffle_floe.regional"]
     assert [a.uri for a in _compat.schedule_assets(regional)] == ["floe-job://jaffle_floe/nightly/succeeded"]
     assert demo_dags["jaffle_floe.sensors.export_requested"].is_paused_upon_creation is True
@@ -152,14 +153,14 @@ def test_the_nightly_schedule_fires_at_0230_amsterdam_time_as_floe_core_computes
     assert _nightly_fire_times(demo_dags, after, 10) == expected
 
 
-def test_on_the_spring_forward_day_airflow_fires_the_missing_0230_one_gap_later(demo_dags: dict) -> None:  # type: ignore[type-arg]
-    # 02:30 does not exist in Amsterdam on 2024-03-31. floe-core fires at the jump (03:00 CEST = 01:00 UTC);
-    # Airflow's cron timetables at 03:30 CEST. The contract binding records this as a strict xfail.
+def test_on_the_spring_forward_day_the_missing_0230_fires_at_the_jump(demo_dags: dict) -> None:  # type: ignore[type-arg]
+    # 02:30 does not exist in Amsterdam on 2024-03-31: the clock jumps from 02:00 CET to 03:00 CEST (01:00 UTC).
+    # Airflow's own cron timetables would fire at 03:30 CEST, one gap late; floe's timetable fires at the jump.
     after = datetime(2024, 3, 30, 12, tzinfo=timezone.utc)
-    assert _nightly_fire_times(demo_dags, after, 1) == [datetime(2024, 3, 31, 1, 30, tzinfo=timezone.utc)]
-    assert fire_times("30 2 * * *", "Europe/Amsterdam", after, 1)[0].astimezone(timezone.utc) == datetime(
-        2024, 3, 31, 1, 0, tzinfo=timezone.utc
-    )
+    assert _nightly_fire_times(demo_dags, after, 2) == [
+        datetime(2024, 3, 31, 1, 0, tzinfo=timezone.utc),
+        datetime(2024, 4, 1, 0, 30, tzinfo=timezone.utc),
+    ]
 
 
 @pytest.mark.parametrize(

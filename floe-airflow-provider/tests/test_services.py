@@ -6,9 +6,11 @@ marker: tox runs it in one Airflow environment and deselects it (`-m "not servic
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from floe_airflow_provider.local_ui import LocalUi, serve
 from floe_contract_tests.probes import free_port
 from floe_core import CompiledArtifacts
+from floe_core.cron import fire_times
 
 pytestmark = pytest.mark.services
 DAG_ID = "jaffle_floe.nightly"
@@ -37,8 +40,16 @@ def services(tmp_path: Path, demo_artifacts_path: Path) -> Iterator[LocalUi]:
         yield ui
 
 
+@pytest.fixture
+def per_model_services(tmp_path: Path, demo_artifacts_path: Path) -> Iterator[LocalUi]:
+    with serve(demo_artifacts_path, tmp_path / "home", free_port(), mode="per_model") as ui:
+        yield ui
+
+
 def test_airflow_services_load_the_dags_run_a_job_and_report_it_through_the_rest_api(
         services: LocalUi, demo_artifacts: CompiledArtifacts) -> None:
+    """The DAG runs on floe's timetable, so the api-server (which works out a manual run's data interval) and
+    the scheduler (which runs it) both load it from the provider's Airflow plugin, or this run never starts."""
     api = services
     dag = _wait_for("the nightly DAG", lambda: _dag_or_none(api), 240)
     assert dag["dag_id"] == DAG_ID
@@ -63,6 +74,63 @@ def test_airflow_services_load_the_dags_run_a_job_and_report_it_through_the_rest
     events = _wait_for("the asset events", lambda: _asset_events_or_none(api), 120)
     produced = {e["name"] for e in events if e["source_run_id"] == run_id and e["name"] in demo_artifacts.assets_by_key}
     assert produced == set(demo_artifacts.jobs_by_name["nightly"].assets)
+
+
+def test_airflow_asset_graph_has_every_dbt_dependency_edge_and_floes_timetable_drives_the_schedule(
+        per_model_services: LocalUi, demo_artifacts_path: Path, demo_artifacts: CompiledArtifacts) -> None:
+    api = per_model_services
+    before = datetime.now(timezone.utc)
+    _wait_for("the nightly DAG", lambda: _dag_or_none(api), 240)
+    # The edges dbt itself recorded, named by the keys of the assets floe made of dbt's nodes.
+    manifest = json.loads((demo_artifacts_path.parent / "manifest.json").read_text())
+    key_of = {a.dbt.unique_id: a.key for a in demo_artifacts.orchestration.assets if a.dbt is not None}
+    expected = {
+        (key_of[upstream], key_of[uid])
+        for uid, node in manifest["nodes"].items()
+        if uid in key_of
+        for upstream in node["depends_on"].get("nodes", [])
+        if upstream in key_of
+    }
+    assert len(expected) > 10
+    graph = _wait_for("every DAG's assets", lambda: _asset_graph_or_none(api, len(expected)), 180)
+    assert {e for e in graph.edges if set(e) <= set(key_of.values())} == expected
+    # Sources are Assets too: read by the models that select from them.
+    assert {"raw/raw_customers", "raw/raw_payments"} <= graph.names
+    # Job markers say what they are wherever Airflow lists Assets.
+    markers = {a["name"] for a in graph.assets if a["uri"].startswith("floe-job://")}
+    assert "jaffle_floe.nightly succeeded (floe job marker)" in markers
+    assert all(m.endswith("(floe job marker)") for m in markers)
+
+    # The api-server loaded floe's plugin, and the DAG processor scheduled the nightly DAG on floe's timetable
+    # (its description says the timezone; Airflow's own says "At 02:30"): its next run is a floe-core fire time,
+    # the last one if it was recent, else the next.
+    plugins = {p["name"]: p for p in api.call("GET", "/api/v2/plugins")["plugins"]}
+    assert "floe_airflow_provider.cron_timetables.FloeCronTriggerTimetable" in plugins["floe"]["timetables"]
+    nightly = api.call("GET", f"/api/v2/dags/{DAG_ID}")
+    assert nightly["timetable_summary"] == "30 2 * * *"
+    assert nightly["timetable_description"] == "At 02:30 (Europe/Amsterdam)"
+    next_run = datetime.fromisoformat(nightly["next_dagrun_run_after"].replace("Z", "+00:00"))
+    assert next_run in fire_times("30 2 * * *", "Europe/Amsterdam", before - timedelta(days=1), 2)
+
+
+class _AssetGraph:
+    def __init__(self, assets: list[dict[str, Any]]) -> None:
+        self.assets = assets
+        self.names = {a["name"] for a in assets}
+        produces = {(t["dag_id"], t["task_id"]): a["name"] for a in assets for t in a["producing_tasks"]}
+        # An edge: a task reads one Asset (an inlet) and produces another (an outlet).
+        self.edges = {
+            (a["name"], produces[(t["dag_id"], t["task_id"])])
+            for a in assets
+            for t in a["consuming_tasks"]
+            if (t["dag_id"], t["task_id"]) in produces
+        }
+
+
+def _asset_graph_or_none(api: LocalUi, edges: int) -> _AssetGraph | None:
+    graph = _AssetGraph(api.call("GET", "/api/v2/assets?limit=1000")["assets"])
+    # The DAG processor writes each DAG file's Asset references as it parses it.
+    return graph if len(graph.edges) >= edges else None
 
 
 def _dag_or_none(api: LocalUi) -> Any:

@@ -40,23 +40,15 @@ PYTHON_ASSETS_RUNNABLE = AIRFLOW_3_1
 # From 3.2 DAG authors use the Task SDK's timetable definitions; the scheduler-side classes they map to stay
 # in airflow.timetables. Before 3.2 the scheduler-side classes are what a DAG file uses.
 if AIRFLOW_3_2:
-    from airflow.sdk import (
-        AssetOrTimeSchedule,
-        CronDataIntervalTimetable,
-        CronTriggerTimetable,
-    )
+    from airflow.sdk import AssetOrTimeSchedule
 else:
-    # mypy checks against the newest Airflow, where these are other classes than the SDK's.
+    # mypy checks against the newest Airflow, where this is another class than the SDK's.
     from airflow.timetables.assets import AssetOrTimeSchedule  # type: ignore[assignment]
-    from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[assignment]
-    from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[assignment]
 
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_VERSION_TEXT",
     "AssetOrTimeSchedule",
-    "CronDataIntervalTimetable",
-    "CronTriggerTimetable",
 ]
 
 

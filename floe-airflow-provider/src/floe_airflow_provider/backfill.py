@@ -23,6 +23,7 @@ from floe_core.partitioning import partition_keys, time_window
 from floe_core.plugin import BackfillRequest, BackfillResult, RunRecord
 
 from floe_airflow_provider import _compat, runs
+from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
 from floe_airflow_provider.runs import DagsFolder
@@ -49,7 +50,7 @@ def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRe
     if (
         isinstance(parts, TimeWindowPartitions)
         and all(len(chunk) == 1 for chunk in plan.chunks)
-        and type(timetable).__name__ == "CronDataIntervalTimetable"
+        and isinstance(timetable, FloeCronDataIntervalTimetable)
     ):
         return _airflow_backfill(artifacts, dag, plan, parts)
     backfill_id = f"floe-{secrets.token_hex(6)}"

@@ -9,7 +9,7 @@ Two ways to render a job (`mode`):
 - "per_model": a task per dbt model, seed, snapshot and Python asset, wired along the asset
   graph. Each builds its model with its single-model tests (`dbt build`), so an error-severity test fails
   the task and blocks everything downstream; tests reading several models run in their own task after all
-  of them. Every task has its asset as an Asset outlet.
+  of them. Every task has its asset as an Asset outlet and the assets it reads as Asset inlets.
 - "build": one task runs a single `dbt build` of the job's whole selection (one dbt start-up, dbt's own
   threads) and emits an Asset event for every model that it materialized; the task after it reports each
   model's status and fails the run if any failed. For large projects, where a task per model costs a dbt
@@ -69,6 +69,9 @@ class DagFactory:
         self.job_modes = dict(job_modes or {})
         self.pool = pool
         self.naming = naming or DagNaming(artifacts.identity.product)
+        # One Asset object per key: a model's outlet is every downstream model's inlet, and Asset() validates
+        # its URI each time it is made.
+        self._assets: dict[str, Any] = {}
         self._check_options()
 
     # -- hooks ----------------------------------------------------------------------------------------------
@@ -192,7 +195,6 @@ class DagFactory:
     def _render_per_model(self, dag: DAG, job: Job, keys_arg: Any) -> list[Any]:
         ops: dict[str, Any] = {}
         groups: dict[str, TaskGroup] = {}
-        in_job = set(job.assets)
         # Tasks are created upstream first and wired as they are created: Airflow hashes the whole DAG for
         # every edge it sets, so edges set while the DAG is still small cost half as much at 5,000 models.
         for key in _topological(self.artifacts, sorted(job.assets)):
@@ -202,23 +204,21 @@ class DagFactory:
             group = groups.get(asset.group)
             if group is None:
                 group = groups[asset.group] = TaskGroup(group_id=asset.group)
-            ops[key] = self._asset_task(dag, job, asset, group, in_job, keys_arg)
+            ops[key] = self._asset_task(dag, job, asset, group, keys_arg)
             upstream = sorted({d.key for d in asset.deps if d.key in ops})
             if upstream:
                 ops[key].set_upstream([ops[u] for u in upstream])
         check_ops = self._render_multi_model_checks(dag, job, ops, groups, keys_arg)
         return _leaves([*ops.values(), *check_ops])
 
-    def _asset_task(
-        self, dag: DAG, job: Job, asset: FloeAsset, group: TaskGroup | None, in_job: set[str], keys_arg: Any
-    ) -> Any:
+    def _asset_task(self, dag: DAG, job: Job, asset: FloeAsset, group: TaskGroup | None, keys_arg: Any) -> Any:
         callable_ = tasks.build_dbt_asset if asset.is_dbt else tasks.run_python_asset
-        inlets = [self.naming.asset(dep.key, self._group_of(dep.key)) for dep in asset.deps if dep.key not in in_job]
         task_args: dict[str, Any] = {
             "task_id": self.naming.task_id(asset.key),
             "task_group": group,
-            "outlets": [self.naming.asset(asset.key, asset.group)],
-            "inlets": sorted(inlets, key=lambda a: a.uri),
+            "outlets": [self.asset(asset.key)],
+            # Every Asset it reads, in the job or not: Airflow's asset graph draws lineage through inlets.
+            "inlets": self._inlets([asset.key]),
             "doc_md": asset.description or None,
             **self.get_retry_args(self.get_retry(job, asset)),
         }
@@ -273,6 +273,7 @@ class DagFactory:
                 task_id=BUILD_TASK_ID,
                 multiple_outputs=False,
                 outlets=[AssetAlias(self.naming.build_alias_name(job.name))],
+                inlets=self._inlets(dbt_keys),
                 **self.get_retry_args(self.get_retry(job)),
             )(tasks.build_dbt_selection)
             kwargs: dict[str, Any] = {
@@ -280,7 +281,7 @@ class DagFactory:
                 "job": job.name,
                 "keys": dbt_keys,
                 # The Assets the build reports, as this factory names them (its naming may be overridden).
-                "assets": {k: _asset_args(self.naming.asset(k, self._group_of(k))) for k in dbt_keys},
+                "assets": {k: _asset_args(self.asset(k)) for k in dbt_keys},
             }
             mapped = keys_arg is not None and any(self.artifacts.assets_by_key[k].partitions for k in dbt_keys)
             summary = decorated.partial(**kwargs).expand(partition=keys_arg) if mapped else decorated(**kwargs)
@@ -292,7 +293,6 @@ class DagFactory:
             ops += [build_op, status_op]
         upstream_of_dbt = self._upstream_closure(dbt_keys)
         downstream_of_dbt = self._downstream_closure(dbt_keys)
-        in_job = set(job.assets)
         for key in python_keys:
             if key in upstream_of_dbt and key in downstream_of_dbt:
                 raise InputError(
@@ -304,7 +304,7 @@ class DagFactory:
                     )
                 )
             asset = self.artifacts.assets_by_key[key]
-            op = self._asset_task(dag, job, asset, None, in_job, keys_arg)
+            op = self._asset_task(dag, job, asset, None, keys_arg)
             if key in downstream_of_dbt and status_op is not None:
                 op.set_upstream(status_op)
             elif key in upstream_of_dbt and build_op is not None:
@@ -367,9 +367,18 @@ class DagFactory:
         """The dbt tests a task answers for, as task arguments: visible in the UI, checked after dbt ran."""
         return {c.name: {"asset": c.asset, "severity": c.severity} for c in sorted(checks, key=lambda c: c.name)}
 
-    def _group_of(self, key: str) -> str:
-        asset = self.artifacts.assets_by_key.get(key)
-        return asset.group if asset is not None else "asset"
+    def asset(self, key: str) -> Any:
+        """The Airflow Asset of a floe key, as this factory's naming makes it."""
+        found = self._assets.get(key)
+        if found is None:
+            asset = self.artifacts.assets_by_key.get(key)
+            found = self._assets[key] = self.naming.asset(key, asset.group if asset is not None else "asset")
+        return found
+
+    def _inlets(self, keys: Iterable[str]) -> list[Any]:
+        """The Assets that the assets `keys` read, sources and external assets included."""
+        read = {d.key for k in keys for d in self.artifacts.assets_by_key[k].deps}
+        return [self.asset(k) for k in sorted(read)]
 
     def _check_options(self) -> None:
         bad = {name: m for name, m in {"mode": self.mode, **self.job_modes}.items() if m not in RENDER_MODES}

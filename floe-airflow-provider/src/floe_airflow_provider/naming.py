@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from airflow.sdk import Asset
 
 ASSET_URI_SCHEME = "floe"
-# Job-level Assets get their own scheme so no floe asset key can ever collide with them.
+# Job markers get their own scheme, so no floe asset key can ever collide with them.
 JOB_URI_SCHEME = "floe-job"
-# Floe keys never contain ":", so these Asset names cannot collide with a floe asset's name.
+JOB_MARKER_GROUP = "floe-job-marker"
+# Floe keys never contain ":" or spaces, so these names cannot collide with a floe asset's name.
 _JOB_NAME_SEPARATOR = ":"
 
 
@@ -47,19 +48,20 @@ class DagNaming:
         return f"{ASSET_URI_SCHEME}://{self.product}/{key}"
 
     def job_succeeded_asset(self, job: str) -> Asset:
-        """Updated once per successful run of `job`: what `after_jobs` schedules and run-status sensors watch."""
-        return Asset(
-            name=f"{self.product}{_JOB_NAME_SEPARATOR}{job}",
-            uri=f"{JOB_URI_SCHEME}://{self.product}/{job}/succeeded",
-            group="floe-job",
-        )
+        """A marker, not data: updated once per successful run of `job`; what `after_jobs` schedules and
+        run-status sensors watch. Its name and group say so wherever Airflow lists Assets."""
+        return self._job_marker(job, "succeeded")
 
     def job_failed_asset(self, job: str) -> Asset:
-        """Updated once per failed run of `job`, only for jobs a failure sensor watches."""
+        """A marker, not data: updated once per failed run of `job`, only for jobs a failure sensor watches."""
+        return self._job_marker(job, "failed")
+
+    def _job_marker(self, job: str, outcome: str) -> Asset:
         return Asset(
-            name=f"{self.product}{_JOB_NAME_SEPARATOR}{job}{_JOB_NAME_SEPARATOR}failed",
-            uri=f"{JOB_URI_SCHEME}://{self.product}/{job}/failed",
-            group="floe-job",
+            name=f"{self.dag_id(job)} {outcome} (floe job marker)",
+            uri=f"{JOB_URI_SCHEME}://{self.product}/{job}/{outcome}",
+            group=JOB_MARKER_GROUP,
+            extra={"floe_marker": f"job {outcome}", "holds_data": False},
         )
 
     def build_alias_name(self, job: str) -> str:

@@ -82,9 +82,7 @@ class SensorDagBuilder:
     def asset_condition(self, sensor: Sensor) -> Any:
         """The Asset condition an asset or run-status sensor's DAG is scheduled on."""
         if isinstance(sensor, AssetSensor):
-            assets: list[BaseAsset] = [
-                self.naming.asset(k, self.factory._group_of(k)) for k in sorted(set(sensor.assets))
-            ]
+            assets: list[BaseAsset] = [self.factory.asset(k) for k in sorted(set(sensor.assets))]
             return reduce(lambda a, b: a | b, assets)
         assert isinstance(sensor, RunStatusSensor)
         if sensor.status == "failure":

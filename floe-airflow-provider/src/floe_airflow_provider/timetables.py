@@ -1,9 +1,9 @@
 """floe schedules as Airflow schedules.
 
-- a cron schedule: `CronTriggerTimetable(cron, timezone=...)`, firing at the cron's wall-clock times in
-  that timezone (as floe_core.cron computes them, except inside a spring-forward gap: see the README);
-- a partitioned schedule: `CronDataIntervalTimetable(cron, timezone)`, so each run has a data interval that
-  ends at its fire time, and the run's partition is the last window that closed by then (equal to the
+- a cron schedule: `FloeCronTriggerTimetable(cron, timezone)`, firing at the cron's wall-clock times in
+  that timezone as floe_core.cron computes them, DST changes included (see cron_timetables.py);
+- a partitioned schedule: `FloeCronDataIntervalTimetable(cron, timezone)`, so each run has a data interval
+  that ends at its fire time, and the run's partition is the last window that closed by then (equal to the
   data interval when the cron ticks on the partition boundaries, e.g. `0 0 * * *` for daily windows);
 - `after_jobs`: Asset-aware scheduling on the upstream jobs' "succeeded" Assets, combined with `&`;
 - a job with no schedule but time-window partitions: the partition cadence as a data-interval timetable,
@@ -29,6 +29,7 @@ from floe_core.artifacts import CompiledArtifacts, Job, Schedule
 from floe_core.partitioning import CADENCE_CRON
 
 from floe_airflow_provider import _compat
+from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable, FloeCronTriggerTimetable
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import time_partitions_of
 
@@ -51,8 +52,8 @@ def schedule_timetable(schedule: Schedule, naming: DagNaming) -> Any:
         return reduce(lambda a, b: a & b, assets) if len(assets) > 1 else assets[0]
     assert schedule.cron is not None
     if schedule.partitioned:
-        return _compat.CronDataIntervalTimetable(schedule.cron, schedule.timezone)
-    return _compat.CronTriggerTimetable(schedule.cron, timezone=schedule.timezone)
+        return FloeCronDataIntervalTimetable(schedule.cron, schedule.timezone)
+    return FloeCronTriggerTimetable(schedule.cron, schedule.timezone)
 
 
 def job_schedule(artifacts: CompiledArtifacts, job: Job, naming: DagNaming) -> DagSchedule:
@@ -61,7 +62,7 @@ def job_schedule(artifacts: CompiledArtifacts, job: Job, naming: DagNaming) -> D
         parts = time_partitions_of(artifacts.partitions_by_name.get(job.partitions or ""))
         if parts is None or own_schedule_dags(artifacts, job):
             return DagSchedule(None, paused=False)
-        return DagSchedule(_compat.CronDataIntervalTimetable(CADENCE_CRON[parts.cadence], parts.timezone), True)
+        return DagSchedule(FloeCronDataIntervalTimetable(CADENCE_CRON[parts.cadence], parts.timezone), True)
     paused = not any(s.enabled for s in schedules)
     crons = [s for s in schedules if s.cron is not None]
     after = [s for s in schedules if s.after_jobs]
