@@ -545,6 +545,19 @@ def airflow_c5_timezone_dropped() -> None:
         _wrap(target, _when(lambda s: s.timezone != "UTC", lambda s: s.model_copy(update={"timezone": "UTC"})))
 
 
+@fault("airflow", "C5", CRON, "cron schedules use Airflow's own CronTriggerTimetable (a spring-forward gap fires "
+       "one gap late)")
+def airflow_c5_airflows_own_cron_timetable() -> None:
+    def airflows_own(cron: str, tz: str) -> Any:
+        try:
+            from airflow.sdk import CronTriggerTimetable
+        except ImportError:  # Airflow < 3.2
+            from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[assignment]
+        return CronTriggerTimetable(cron, timezone=tz)
+
+    _wrap(f"{A}.timetables:FloeCronTriggerTimetable", lambda original: airflows_own)
+
+
 @fault("airflow", "C6", AFTER, "after-jobs Assets are combined with `|` instead of `&`")
 def airflow_c6_any_instead_of_all() -> None:
     _wrap(f"{A}.timetables:reduce", lambda original: lambda function, items: original(operator.or_, items))
