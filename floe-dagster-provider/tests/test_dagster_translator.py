@@ -88,3 +88,35 @@ def test_a_translator_can_leave_tests_out_of_dagsters_checks(demo_artifacts: Com
     graph = definitions_from_artifacts(demo_artifacts, translator=ErrorsOnly()).get_repository_def().asset_graph
     names = {key.name for key in graph.asset_check_keys}
     assert names == {c.name for c in demo_artifacts.orchestration.checks if c.severity == "error"}
+
+
+def test_every_spec_names_its_floe_key_even_when_get_metadata_is_overridden(
+    demo_artifacts: CompiledArtifacts,
+) -> None:
+    class NoMetadata(DagsterTranslator):
+        def get_metadata(self, asset: Asset) -> dict[str, object]:
+            return {}
+
+    assert NoMetadata().build_asset_spec(_asset(), demo_artifacts).metadata == {"floe/key": "marts/orders"}
+
+
+def test_a_translator_giving_two_assets_one_key_fails_naming_both(demo_artifacts: CompiledArtifacts) -> None:
+    from floe_core.errors import InputError
+    from floe_dagster_provider.definitions import definitions_from_artifacts
+
+    class OneKeyForAll(DagsterTranslator):
+        def get_asset_key(self, asset_key: str) -> dg.AssetKey:
+            return dg.AssetKey("same")
+
+    with pytest.raises(InputError, match="the same Dagster key 'same'") as raised:
+        definitions_from_artifacts(demo_artifacts, translator=OneKeyForAll())
+    first, second = (a.key for a in demo_artifacts.orchestration.assets[:2])
+    assert repr(first) in str(raised.value) and repr(second) in str(raised.value)
+
+
+def test_an_asset_without_a_floe_key_is_refused_by_name() -> None:
+    from floe_core.errors import RuntimeFailure
+    from floe_dagster_provider.keys import floe_key_of
+
+    with pytest.raises(RuntimeFailure, match="asset 'elsewhere/table' is not a floe asset"):
+        floe_key_of(dg.AssetKey(["elsewhere", "table"]), {"owner": "someone else"})

@@ -30,9 +30,10 @@ def launch_backfill(
     # floe-core's planner imports networkx; a definitions module never needs it, so only a backfill pays.
     from floe_core.planning import BackfillPlan, neighbour_stretches, plan_backfill
 
+    # Definitions first: the plugin reads history by the keys of the definitions it has built.
+    defs = plugin.definitions(artifacts)
     history = plugin.run_history(RunFilter(job=request.job, limit=10_000))
     plan = plan_backfill(artifacts, request, history)
-    defs = plugin.definitions(artifacts)
     job_def = execution.job_definition(defs, request.job)
     assert job_def.partitions_def is not None, "plan_backfill accepts partitioned jobs only"
     size = max_partitions_per_run(defs, request.job)
@@ -48,7 +49,7 @@ def launch_backfill(
             tags={run_history.BACKFILL_TAG: backfill_id},
             log_level=artifacts.observability.log_level,
         )
-        runs.append(run_history.get_run_record(plugin.instance, run_id))
+        runs.append(run_history.get_run_record(plugin.instance, run_id, keys=plugin.asset_keys(artifacts)))
     return BackfillResult(backfill_id=backfill_id, job=plan.job, partitions=plan.partitions, runs=tuple(runs))
 
 

@@ -23,6 +23,7 @@ from floe_dagster_provider import artifacts_registry
 from floe_dagster_provider.assets import build_assets, build_source_checks
 from floe_dagster_provider.io_manager import IO_MANAGER_KEY, IcebergIOManager
 from floe_dagster_provider.jobs import build_jobs
+from floe_dagster_provider.keys import AssetKeys
 from floe_dagster_provider.partitions import PartitionsDefs
 from floe_dagster_provider.resources import catalog_resource, compute_resource, storage_resource
 from floe_dagster_provider.schedules import build_schedules
@@ -45,6 +46,7 @@ class DagsterObjects:
     schedule_sensors: list[dg.SensorDefinition]
     sensors: list[dg.SensorDefinition]
     resources: dict[str, Any]
+    keys: AssetKeys
 
 
 def build_objects(
@@ -54,6 +56,8 @@ def build_objects(
     artifacts_ref: str | None = None,
 ) -> DagsterObjects:
     translator = translator or DagsterTranslator()
+    # First, so a translator that gives two assets one key fails naming both, not on Dagster's duplicate.
+    keys = AssetKeys.build(artifacts, translator.get_asset_key)
     partitions = PartitionsDefs(artifacts)
     jobs = build_jobs(artifacts, translator)
     schedules, schedule_sensors = build_schedules(artifacts, jobs, partitions)
@@ -65,6 +69,7 @@ def build_objects(
         schedule_sensors=schedule_sensors,
         sensors=build_sensors(artifacts, jobs, translator),
         resources=default_resources(artifacts, artifacts_ref or artifacts_registry.register(artifacts)),
+        keys=keys,
     )
 
 

@@ -11,8 +11,8 @@ from floe_core.plugin import RunRecord
 
 from floe_dagster_provider import _compat
 from floe_dagster_provider.jobs import JOB_TAG
+from floe_dagster_provider.keys import AssetKeys
 from floe_dagster_provider.run_history import RANGE_SEPARATOR
-from floe_dagster_provider.translator import DagsterTranslator
 
 
 def job_definition(defs: dg.Definitions, job: str) -> dg.JobDefinition:
@@ -39,11 +39,11 @@ def check_job(artifacts: CompiledArtifacts, job: str, partition: str | None) -> 
         )
 
 
-def rerun_keys(artifacts: CompiledArtifacts, job: str, parent: RunRecord) -> list[dg.AssetKey]:
+def rerun_keys(artifacts: CompiledArtifacts, job: str, parent: RunRecord, asset_keys: AssetKeys) -> list[dg.AssetKey]:
     from floe_core.planning import rerun_selection  # imports networkx: only a rerun pays for it
 
-    keys = rerun_selection(artifacts, job, parent)
-    if not keys:
+    selected = rerun_selection(artifacts, job, parent)
+    if not selected:
         raise InputError(
             Problem(
                 f"run {parent.run_id} of job {parent.job!r} left nothing undone to re-run",
@@ -52,8 +52,7 @@ def rerun_keys(artifacts: CompiledArtifacts, job: str, parent: RunRecord) -> lis
                 fix="run the job again without rerun_of",
             )
         )
-    translator = DagsterTranslator()
-    return [translator.get_asset_key(k) for k in keys]
+    return asset_keys.dagster(selected)
 
 
 def execute(

@@ -17,6 +17,7 @@ from floe_core.runtime import iceberg as floe_iceberg
 from floe_core.runtime import python_assets as floe_python
 
 from floe_dagster_provider import artifacts_registry
+from floe_dagster_provider.keys import floe_key_of
 from floe_dagster_provider.resources import FloeCatalogResource, FloeStorageResource
 
 IO_MANAGER_KEY = "floe_iceberg_io_manager"
@@ -37,7 +38,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
             context.log.info("the asset returned no rows; its Iceberg table is left as it was")
             return
         artifacts = self._artifacts()
-        key = _floe_key(context.asset_key)
+        key = floe_key_of(context.asset_key, context.definition_metadata)
         first, last = _partition_range(context)
         run_context = floe_python.build_context(
             artifacts, artifacts.assets_by_key[key], artifacts.asset_partitions(key), first,
@@ -57,7 +58,9 @@ class IcebergIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         artifacts = self._artifacts()
-        key = _floe_key(context.asset_key)
+        # The upstream output is the stored asset's own definition, which names its floe key.
+        upstream = context.upstream_output
+        key = floe_key_of(context.asset_key, upstream.definition_metadata if upstream else None)
         asset = artifacts.assets_by_key[key]
         if asset.iceberg_table is None:
             raise RuntimeFailure(
@@ -69,10 +72,6 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         if parts is not None and context.has_asset_partitions and parts.kind != "time_window":
             row_filter = _static_filter(parts, list(context.asset_partition_keys))
         return floe_iceberg.read_table(artifacts, asset.iceberg_table, row_filter)
-
-
-def _floe_key(asset_key: dg.AssetKey) -> str:
-    return "/".join(asset_key.path)
 
 
 def _partition_range(context: dg.OutputContext) -> tuple[str | None, str | None]:

@@ -4,6 +4,8 @@ Per-asset outcomes come from the run's events: an asset is `materialized` when i
 otherwise, of the assets the run planned, those of a failed step are `failed` (a dbt step says in its
 failure which of its assets failed and which dbt skipped) and the rest are `skipped`. `attempts` counts the
 times the asset's step started or restarted, so a step retried once reports 2.
+
+Events name Dagster keys; the `AssetKeys` of the definitions that ran turn them back into floe keys.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from floe_core.plugin import AssetOutcome, AssetStatus, CheckStatus, RunFilter, 
 
 from floe_dagster_provider import _compat
 from floe_dagster_provider.dbt_assets import OUTCOMES_METADATA_KEY
+from floe_dagster_provider.keys import AssetKeys
 
 ENGINE = "dagster"
 # floe's label of a ranged run's partitions (`first...last`), as floe_core.planning writes it.
@@ -64,7 +67,9 @@ def open_instance(instance_dir: Path | None) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_records(instance: dg.DagsterInstance, run_filter: RunFilter | None = None) -> list[RunRecord]:
+def run_records(
+    instance: dg.DagsterInstance, run_filter: RunFilter | None = None, *, keys: AssetKeys
+) -> list[RunRecord]:
     run_filter = run_filter or RunFilter()
     tags: dict[str, str] = {}
     if run_filter.backfill_id is not None:
@@ -81,7 +86,7 @@ def run_records(instance: dg.DagsterInstance, run_filter: RunFilter | None = Non
     limit = None if run_filter.partition is not None else run_filter.limit
     found = []
     for record in instance.get_run_records(filters=filters, limit=limit):
-        converted = to_run_record(instance, record)
+        converted = to_run_record(instance, record, keys=keys)
         if run_filter.matches(converted):
             found.append(converted)
             if len(found) == run_filter.limit:
@@ -89,17 +94,17 @@ def run_records(instance: dg.DagsterInstance, run_filter: RunFilter | None = Non
     return found
 
 
-def get_run_record(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
+def get_run_record(instance: dg.DagsterInstance, run_id: str, *, keys: AssetKeys) -> RunRecord:
     records = instance.get_run_records(dg.RunsFilter(run_ids=[run_id]), limit=1)
     if not records:
         raise LookupError(f"no run {run_id!r} in the Dagster instance")
-    return to_run_record(instance, records[0])
+    return to_run_record(instance, records[0], keys=keys)
 
 
-def to_run_record(instance: dg.DagsterInstance, record: Any) -> RunRecord:
+def to_run_record(instance: dg.DagsterInstance, record: Any, *, keys: AssetKeys) -> RunRecord:
     run = record.dagster_run
     tags = run.tags
-    assets, checks = outcomes(instance, run.run_id)
+    assets, checks = outcomes(instance, run.run_id, keys=keys)
     return RunRecord(
         run_id=run.run_id,
         engine=ENGINE,
@@ -123,7 +128,9 @@ def partition_of(tags: dict[str, str]) -> str | None:
     return None
 
 
-def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, AssetOutcome], dict[str, CheckStatus]]:
+def outcomes(
+    instance: dg.DagsterInstance, run_id: str, *, keys: AssetKeys
+) -> tuple[dict[str, AssetOutcome], dict[str, CheckStatus]]:
     planned: dict[str, str | None] = {}
     materialized: set[str] = set()
     starts: Counter[str] = Counter()
@@ -137,9 +144,9 @@ def outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, Asset
         kind = event.event_type_value
         data: Any = event.event_specific_data
         if kind == "ASSET_MATERIALIZATION_PLANNED":
-            planned[_key(data.asset_key)] = event.step_key
+            planned[keys.floe(data.asset_key)] = event.step_key
         elif kind == "ASSET_MATERIALIZATION" and event.asset_key is not None:
-            materialized.add(_key(event.asset_key))
+            materialized.add(keys.floe(event.asset_key))
         elif kind in ("STEP_START", "STEP_RESTARTED") and event.step_key:
             # A retry restarts the step (STEP_RESTARTED) rather than starting it again.
             starts[event.step_key] += 1
@@ -185,10 +192,6 @@ def _check_status(evaluation: Any) -> CheckStatus:
     if evaluation.passed:
         return "passed"
     return "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
-
-
-def _key(asset_key: dg.AssetKey) -> str:
-    return "/".join(asset_key.path)
 
 
 def _time(timestamp: float | None) -> datetime | None:

@@ -20,6 +20,8 @@ from typing import Any
 import dagster as dg
 from floe_core.artifacts import Asset, Check, CompiledArtifacts
 
+from floe_dagster_provider.keys import FLOE_KEY_METADATA
+
 # What Dagster accepts as a tag key segment and a strict tag value (see dagster's tag normalization).
 _TAG_KEY_RE = re.compile(r"^([A-Za-z0-9_.-]{1,63}/)?[A-Za-z0-9_.-]{1,63}$")
 _TAG_VALUE_RE = re.compile(r"^[A-Za-z0-9_.-]{0,63}$")
@@ -40,7 +42,8 @@ class DagsterTranslator:
     """The default mapping from floe assets to Dagster asset specs. Every hook is one small decision."""
 
     def get_asset_key(self, asset_key: str) -> dg.AssetKey:
-        """A floe key `a/b` is the Dagster key `["a", "b"]`; deps and checks go through this hook too."""
+        """A floe key `a/b` is the Dagster key `["a", "b"]`. Deps, checks, jobs, sensors, runs, IO and run
+        history all go through this hook, so any key it returns works end to end (one key per floe key)."""
         return dg.AssetKey(asset_key.split("/"))
 
     def get_group_name(self, asset: Asset) -> str | None:
@@ -120,7 +123,8 @@ class DagsterTranslator:
             key=self.get_asset_key(asset.key),
             deps=list(deps),
             description=self.get_description(asset),
-            metadata=dict(self.get_metadata(asset)),
+            # Set after the hook, so an overridden get_metadata cannot drop what IO and history read back.
+            metadata={**self.get_metadata(asset), FLOE_KEY_METADATA: asset.key},
             skippable=skippable,
             group_name=self.get_group_name(asset),
             owners=list(self.get_owners(asset)),
