@@ -579,6 +579,25 @@ def airflow_c7_static_key_missing() -> None:
           _when(lambda p: p is not None and p.kind == "static", lambda p: p.model_copy(update={"keys": p.keys[:-1]})))
 
 
+@fault("airflow", "C7", MAPPING, "time-window partition mappers lose their start offset")
+def airflow_c7_mapping_offset_lost() -> None:
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def partition_mapper(up: Any, down: Any, mapping: Any) -> Any:
+            if mapping.kind == "time_window":
+                mapping = mapping.model_copy(update={"start_offset": 0})
+            return original(up, down, mapping)
+
+        return partition_mapper
+
+    # mapping_dags imports it when it builds a schedule, so it picks this replacement up.
+    _wrap(f"{A}.partition_mappers:partition_mapper", make)
+
+
+@fault("airflow", "C7", MAPPING, "mapping DAGs are scheduled without their mappers (Airflow's default, identity)")
+def airflow_c7_mappers_dropped() -> None:
+    _wrap(f"{A}._compat:partitioned_asset_timetable", lambda original: lambda assets, mappers: original(assets, {}))
+
+
 @fault("airflow", "C8", SENSOR_JOBS, "file sensor incoming_files's DAG triggers diamond instead of chain")
 def airflow_c8_sensor_triggers_another_job() -> None:
     _wrap(f"{A}.sensors:SensorDagBuilder.build",

@@ -2,7 +2,8 @@
 
 Structure comes from the serialized DAGs in the metadata DB, as the scheduler and the UI load them (tasks,
 their upstreams, their Asset outlets and inlets, the arguments each task runs with, each DAG's timetable,
-start date and params); fire times and partition windows from each DAG's scheduler-side timetable;
+start date and params); fire times and partition windows from each DAG's scheduler-side timetable; partition
+mappings (3.2+) from the partition mapper each stored mapping DAG's timetable holds, as the scheduler calls it;
 runs from `dag.test()`; file sensor ticks from the sensor DAG run through Airflow (its task keeps its cursor in
 XCom) and the DagRuns its trigger task created; SQL and custom sensor ticks from one poke of the sensor task
 as the DAG file defines it; Asset-scheduled sensors and "after jobs" schedules from the scheduler's own
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from floe_airflow_provider import _compat, partitions, sensors
+from floe_airflow_provider.mapping_dags import mapping_dag_id
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
@@ -61,7 +63,7 @@ class AirflowHarness(ProviderHarness):
 
     def _job_dags(self) -> dict[str, Any]:
         prefix = self.naming.dag_id("")
-        helpers = (self.naming.sensor_dag_id(""), self.naming.schedule_dag_id(""))
+        helpers = (self.naming.sensor_dag_id(""), self.naming.schedule_dag_id(""), mapping_dag_id(self.naming, ""))
         return {i[len(prefix) :]: dag for i, dag in self.dags.items() if not i.startswith(helpers)}
 
     def _task_keys(self, task: Any) -> set[str]:
@@ -153,6 +155,16 @@ class AirflowHarness(ProviderHarness):
             keys += [p.key for p in resolved]
         return keys
 
+    def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:
+        """The upstream partitions whose Asset events Airflow routes to `partition`'s run: the mapper the stored
+        mapping DAG's timetable holds for the upstream Asset (what the scheduler calls on each event), asked
+        for each upstream partition the engine has."""
+        if not _compat.HAS_PARTITION_MAPPERS:
+            return super().upstream_partition_keys(asset, partition, upstream)
+        timetable = self.dags[mapping_dag_id(self.naming, asset)].timetable
+        mapper = timetable.get_partition_mapper(name=upstream, uri=self.naming.asset_uri(upstream))
+        return [u for u in self.partition_keys(upstream) if partition in _as_keys(mapper.to_downstream(u))]
+
     # -- sensors -------------------------------------------------------------------------------------------
 
     def _sensor(self, name: str) -> Any:
@@ -193,6 +205,11 @@ def _poke(wait: Any) -> bool:
         return bool(wait.poke({}))
     result = callable_(**_op_kwargs(wait))
     return bool(getattr(result, "is_done", result))
+
+
+def _as_keys(mapped: str | Any) -> list[str]:
+    # A mapper names one downstream key or several; Airflow's scheduler accepts both.
+    return [mapped] if isinstance(mapped, str) else list(mapped)
 
 
 def _schedule_assets(dag: Any) -> list[Any]:

@@ -289,3 +289,26 @@ def complete_backfill(backfill_id: int) -> None:
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# --- partition mappings -----------------------------------------------------------------------------------------
+# Partition mappers (AIP-76) arrived in 3.2: `airflow.partition_mappers`, `PartitionedAssetTimetable`, and the
+# `partition_mappers` list of an AirflowPlugin through which Airflow loads custom mappers. Before 3.2 there is
+# nothing that stores or evaluates a mapping, so the provider declares mappings unsupported there.
+HAS_PARTITION_MAPPERS = AIRFLOW_3_2
+
+
+def partition_mapper_classes() -> list[type[Any]]:
+    """floe's mapper classes for the provider's AirflowPlugin to register (none before 3.2)."""
+    if not HAS_PARTITION_MAPPERS:
+        return []
+    from floe_airflow_provider.partition_mappers import MAPPER_CLASSES
+
+    return list(MAPPER_CLASSES)
+
+
+def partitioned_asset_timetable(assets: Any, mappers: dict[Any, Any]) -> Any:
+    """A schedule on `assets` whose runs are partitions, each upstream Asset mapped by its own mapper."""
+    from airflow.sdk import PartitionedAssetTimetable
+
+    return PartitionedAssetTimetable(assets=assets, partition_mapper_config=mappers)

@@ -137,6 +137,7 @@ class DagFactory:
     # -- composition ----------------------------------------------------------------------------------------
 
     def build_dags(self) -> dict[str, DAG]:
+        from floe_airflow_provider.mapping_dags import MappingDagBuilder
         from floe_airflow_provider.sensors import SensorDagBuilder
 
         dags: dict[str, DAG] = {}
@@ -151,6 +152,7 @@ class DagFactory:
         for sensor in sorted(self.artifacts.orchestration.sensors, key=lambda s: s.name):
             dag = sensor_builder.build(sensor)
             dags[dag.dag_id] = dag
+        dags.update(MappingDagBuilder(self).build_all())
         return dags
 
     def build_schedule_dag(self, schedule: Schedule) -> DAG:

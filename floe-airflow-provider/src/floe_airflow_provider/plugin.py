@@ -68,9 +68,9 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
             supports_time_window_partitions=True,
             supports_static_partitions=True,
             supports_multi_partitions=True,
-            # A run is for one partition (or range); which upstream partitions a model reads is up to its
-            # SQL. Airflow has nothing to enforce a mapping with before 3.2's partition mappers.
-            supports_partition_mappings=False,
+            # From 3.2 each mapping is an Airflow partition mapper on a partitioned-asset DAG (mapping_dags);
+            # before 3.2 Airflow has nothing that stores or evaluates a mapping.
+            supports_partition_mappings=_compat.HAS_PARTITION_MAPPERS,
             supports_cron_schedules=True,
             supports_partitioned_schedules=True,
             supports_schedule_dependencies=True,
