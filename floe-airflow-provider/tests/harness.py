@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from floe_airflow_provider import _compat, partitions, sensors
-from floe_airflow_provider.mapping_dags import mapping_dag_id
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
@@ -63,7 +62,7 @@ class AirflowHarness(ProviderHarness):
 
     def _job_dags(self) -> dict[str, Any]:
         prefix = self.naming.dag_id("")
-        helpers = (self.naming.sensor_dag_id(""), self.naming.schedule_dag_id(""), mapping_dag_id(self.naming, ""))
+        helpers = (self.naming.sensor_dag_id(""), self.naming.schedule_dag_id(""), self.naming.mapping_dag_id(""))
         return {i[len(prefix) :]: dag for i, dag in self.dags.items() if not i.startswith(helpers)}
 
     def _task_keys(self, task: Any) -> set[str]:
@@ -161,7 +160,7 @@ class AirflowHarness(ProviderHarness):
         for each upstream partition the engine has."""
         if not _compat.HAS_PARTITION_MAPPERS:
             return super().upstream_partition_keys(asset, partition, upstream)
-        timetable = self.dags[mapping_dag_id(self.naming, asset)].timetable
+        timetable = self.dags[self.naming.mapping_dag_id(asset)].timetable
         mapper = timetable.get_partition_mapper(name=upstream, uri=self.naming.asset_uri(upstream))
         return [u for u in self.partition_keys(upstream) if partition in _as_keys(mapper.to_downstream(u))]
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from floe_airflow_provider import _compat
 from floe_airflow_provider.dags import build_dags
-from floe_airflow_provider.mapping_dags import TRIGGER_TASK_ID, mapping_dag_id
+from floe_airflow_provider.mapping_dags import TRIGGER_TASK_ID
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.plugin import AirflowOrchestratorPlugin
 from floe_airflow_provider.runs import DagsFolder
@@ -54,7 +54,7 @@ def _stored_mapper(contract_artifacts: CompiledArtifacts, plugin: AirflowOrchest
     (serialize as the DAG processor stores it, deserialize as the scheduler loads it)."""
     _refuse_unless_mappings(plugin, contract_artifacts)
     dags = plugin.build(contract_artifacts)
-    timetable = _compat.scheduler_dag(dags[mapping_dag_id(NAMING, asset)]).timetable
+    timetable = _compat.scheduler_dag(dags[NAMING.mapping_dag_id(asset)]).timetable
     return timetable.get_partition_mapper(name=upstream, uri=NAMING.asset_uri(upstream))
 
 
@@ -113,12 +113,12 @@ def test_a_mapping_dag_is_paused_and_triggers_the_job_that_builds_the_asset_with
     contract_artifacts_path: Path,
 ) -> None:
     dags = build_dags(contract_artifacts_path)
-    mapping_dags = sorted(i for i in dags if i.startswith(mapping_dag_id(NAMING, "")))
+    mapping_dags = sorted(i for i in dags if i.startswith(NAMING.mapping_dag_id("")))
     if not _compat.HAS_PARTITION_MAPPERS:
         assert mapping_dags == [], "no mapping DAG where Airflow cannot evaluate it"
         return
-    assert mapping_dags == [mapping_dag_id(NAMING, "daily_rollup"), mapping_dag_id(NAMING, "daily_trailing")]
-    dag = dags[mapping_dag_id(NAMING, "daily_rollup")]
+    assert mapping_dags == [NAMING.mapping_dag_id("daily_rollup"), NAMING.mapping_dag_id("daily_trailing")]
+    dag = dags[NAMING.mapping_dag_id("daily_rollup")]
     trigger = dag.task_dict[TRIGGER_TASK_ID]
     assert dag.is_paused_upon_creation is True
     assert trigger.trigger_dag_id == NAMING.dag_id("rollup")
@@ -129,7 +129,7 @@ def test_parsing_twice_gives_the_same_serialized_mapping_dags(contract_artifacts
     def serialized() -> dict[str, str]:
         dags = build_dags(contract_artifacts_path)
         return {i: json.dumps(_compat.serialize_dag(d), sort_keys=True) for i, d in dags.items()
-                if i.startswith(mapping_dag_id(NAMING, ""))}
+                if i.startswith(NAMING.mapping_dag_id(""))}
 
     first = serialized()
     assert first == serialized()
@@ -206,7 +206,7 @@ def test_an_asset_event_of_an_upstream_partition_queues_the_mapped_partitions_in
 
         plugin.deploy(contract_artifacts)
         DagsFolder(plugin.dags_folder()).sync()
-        targets = [mapping_dag_id(NAMING, "daily_rollup"), mapping_dag_id(NAMING, "daily_trailing")]
+        targets = [NAMING.mapping_dag_id("daily_rollup"), NAMING.mapping_dag_id("daily_trailing")]
         with create_session() as session:
             session.execute(update(DagModel).where(DagModel.dag_id.in_(targets)).values(is_paused=False))
         try:
@@ -228,7 +228,7 @@ def test_an_asset_event_of_an_upstream_partition_queues_the_mapped_partitions_in
         return {dag_id: sorted(keys) for dag_id, keys in found.items()}
 
     assert run_or_refused(plugin, "partition_mappings", queued) == {
-        mapping_dag_id(NAMING, "daily_rollup"): ["2024-01-04"],
-        mapping_dag_id(NAMING, "daily_trailing"): ["2024-01-09", "2024-01-10"],
+        NAMING.mapping_dag_id("daily_rollup"): ["2024-01-04"],
+        NAMING.mapping_dag_id("daily_trailing"): ["2024-01-09", "2024-01-10"],
     }
 

@@ -29,14 +29,8 @@ from floe_airflow_provider.partitions import PARAM_PARTITION
 
 if TYPE_CHECKING:
     from floe_airflow_provider.dags import DagFactory
-    from floe_airflow_provider.naming import DagNaming
 
 TRIGGER_TASK_ID = "trigger"
-
-
-def mapping_dag_id(naming: DagNaming, asset: str) -> str:
-    """The DAG that holds the partition mappings of `asset`'s dependencies."""
-    return f"{naming.product}.mappings.{naming.task_id(asset)}"
 
 
 def mapped_deps(asset: FloeAsset) -> list[AssetDep]:
@@ -77,7 +71,7 @@ class MappingDagBuilder:
         for dep in mapped_deps(asset):
             up = self.artifacts.asset_partitions(dep.key)
             assert down is not None and up is not None and dep.partition_mapping is not None  # checked by compile
-            upstream = self.naming.asset(dep.key, self.factory._group_of(dep.key))
+            upstream = self.factory.asset(dep.key)
             mappers[upstream] = partition_mapper(up, down, dep.partition_mapping)
         return _compat.partitioned_asset_timetable(reduce(lambda a, b: a | b, mappers), mappers)
 
@@ -85,7 +79,7 @@ class MappingDagBuilder:
         from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 
         with DAG(
-            dag_id=mapping_dag_id(self.naming, asset.key),
+            dag_id=self.naming.mapping_dag_id(asset.key),
             description=f"floe partition mapping of {asset.key}: runs job {job.name} for each partition that "
             "its upstream partitions map to",
             schedule=self.schedule(asset),

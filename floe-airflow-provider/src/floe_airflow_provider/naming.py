@@ -34,6 +34,10 @@ class DagNaming:
     def schedule_dag_id(self, schedule: str) -> str:
         return f"{self.product}.schedules.{schedule}"
 
+    def mapping_dag_id(self, asset: str) -> str:
+        """The DAG that holds the partition mappings of `asset`'s dependencies (Airflow 3.2+)."""
+        return f"{self.product}.mappings.{self.task_id(asset)}"
+
     def task_id(self, key: str) -> str:
         # Task ids allow letters, digits, "_", "-" and "."; floe keys separate path segments with "/".
         return key.replace("/", "__")
