@@ -93,7 +93,7 @@ def test_written_artifacts_load_back_equal_and_resolve_paths_against_their_folde
     loaded = load_artifacts(result.output)
     assert loaded == result.artifacts
     assert loaded.project_dir == project.resolve()
-    assert json.loads(result.output.read_text())["version"] == "1.1.0"
+    assert json.loads(result.output.read_text())["version"] == "1.2.0"
 
 
 def test_explicit_dependencies_from_floe_yaml_join_the_graph(make_project, demo_spec_text) -> None:
@@ -140,3 +140,28 @@ def test_a_copy_with_other_assets_looks_up_its_own_assets(make_project, demo_spe
     copy = artifacts.model_copy(update={"orchestration": fewer})
     assert "orders" not in copy.assets_by_key
     assert copy.project_dir == artifacts.project_dir
+
+
+def test_dbt_assets_carry_their_nodes_own_settings_unchanged_in_keys(make_project, tmp_path: Path) -> None:
+    """Artifacts 1.2: alias, configured schema, dbt group and its owner, meta (and a differing config.meta),
+    a source's source_name; floe keys stay what they were."""
+    data = json.loads((MANIFESTS / "dbt-1.11-v12-versions-packages.json").read_text())
+    activity = data["nodes"]["model.floe_versions.account_activity"]
+    activity["config"].update(schema="finance", group="fin", meta={"dagster": {"asset_key": ["a", "b"]}})
+    activity["meta"] = {"owner": "x@y.example"}
+    activity["group"] = "fin"
+    data["groups"] = {"group.floe_versions.fin": {"name": "fin", "owner": {"email": "fin@y.example"}}}
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(data))
+    artifacts = compile_project(make_project(MINIMAL_SPEC), manifest=manifest).artifacts
+    ref = artifacts.assets_by_key["account_activity"].dbt
+    assert ref is not None
+    assert (ref.alias, ref.configured_schema, ref.group) == ("account_activity", "finance", "fin")
+    assert ref.group_owner == {"email": "fin@y.example"}
+    assert ref.meta == {"owner": "x@y.example"}
+    assert ref.config_meta == {"dagster": {"asset_key": ["a", "b"]}}
+    v2 = artifacts.assets_by_key["dim_accounts_v2"].dbt
+    assert v2 is not None and (v2.version, v2.alias, v2.config_meta) == ("2", "dim_accounts_v2", None)
+    demo = compile_project(make_project(MINIMAL_SPEC), manifest=DEMO_MANIFEST).artifacts
+    sources = [a for a in demo.orchestration.assets if a.kind == "source"]
+    assert sources and all(a.dbt and a.key == f"{a.dbt.source_name}/{a.dbt.name}" for a in sources)

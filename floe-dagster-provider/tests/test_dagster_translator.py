@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 from floe_core.artifacts import Asset, CompiledArtifacts, DbtNodeRef
-from floe_dagster_provider import DagsterTranslator
+from floe_dagster_provider import DagsterTranslator, FloeKeyTranslator
 
 
 def _asset(**overrides: object) -> Asset:
@@ -25,7 +25,73 @@ def _asset(**overrides: object) -> Asset:
 
 
 def test_a_floe_key_with_slashes_becomes_a_multi_part_asset_key() -> None:
+    assert FloeKeyTranslator().get_asset_key("raw/raw_orders") == dg.AssetKey(["raw", "raw_orders"])
+    # Unbound to artifacts, the default translator knows no dbt node, so it spells the floe key too.
     assert DagsterTranslator().get_asset_key("raw/raw_orders") == dg.AssetKey(["raw", "raw_orders"])
+
+
+def _ref(**overrides: object) -> DbtNodeRef:
+    fields: dict[str, object] = {
+        "unique_id": "model.j.orders", "name": "orders", "package": "j", "selector": "fqn:j.marts.orders",
+        "path": "models/marts/orders.sql", "relation": '"j"."main"."orders"',
+    }
+    fields.update(overrides)
+    return DbtNodeRef.model_validate(fields)
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        pytest.param(_ref(), ["orders"], id="name"),
+        pytest.param(_ref(configured_schema="finance"), ["finance", "orders"], id="configured-schema-first"),
+        pytest.param(_ref(version="2", alias="orders_v2", configured_schema="finance"), ["orders_v2"],
+                     id="versioned-model-by-alias"),
+        pytest.param(_ref(meta={"dagster": {"asset_key": ["a", "b"]}}, configured_schema="x"), ["a", "b"],
+                     id="meta-dagster-asset-key"),
+        pytest.param(_ref(meta={"dagster": {"asset_key": ["a"]}}, config_meta={"dagster": {"asset_key": ["c"]}}),
+                     ["c"], id="config-meta-wins"),
+    ],
+)
+def test_a_dbt_node_gets_dagster_dbts_default_key(
+    ref: DbtNodeRef, expected: list[str], demo_artifacts: CompiledArtifacts
+) -> None:
+    asset = _asset(dbt=ref)
+    spec = DagsterTranslator().build_asset_spec(asset, demo_artifacts)
+    assert spec.key == dg.AssetKey(expected)
+    assert spec.metadata["floe/key"] == "marts/orders"
+    assert FloeKeyTranslator().build_asset_spec(asset, demo_artifacts).key == dg.AssetKey(["marts", "orders"])
+
+
+def test_a_source_is_keyed_by_source_name_and_table(demo_artifacts: CompiledArtifacts) -> None:
+    asset = _asset(key="raw/raw_orders", kind="source", materialization=None,
+                   dbt=_ref(unique_id="source.j.raw.raw_orders", name="raw_orders", source_name="raw"))
+    assert DagsterTranslator().build_asset_spec(asset, demo_artifacts).key == dg.AssetKey(["raw", "raw_orders"])
+
+
+@pytest.mark.parametrize(
+    ("ref", "group", "owners"),
+    [
+        pytest.param(_ref(), None, [], id="none-configured"),
+        pytest.param(_ref(group="finance", group_owner={"name": "Fin", "email": "fin@jaffle.example"}),
+                     "finance", ["fin@jaffle.example"], id="dbt-group-and-its-owner"),
+        pytest.param(_ref(group="finance", group_owner={"email": "fin@jaffle.example"},
+                          meta={"dagster": {"group": "money", "owners": ["team:cash"]}}),
+                     "money", ["team:cash"], id="meta-dagster-wins"),
+    ],
+)
+def test_a_dbt_node_gets_dagster_dbts_group_and_owners(ref: DbtNodeRef, group: str | None, owners: list[str]) -> None:
+    asset = _asset(dbt=ref)
+    translator = DagsterTranslator()
+    assert translator.get_group_name(asset) == group
+    assert list(translator.get_owners(asset)) == owners
+    # floe's meta.owner and its folder group are floe's own conventions: FloeKeyTranslator keeps them.
+    assert FloeKeyTranslator().get_group_name(asset) == "marts"
+    assert list(FloeKeyTranslator().get_owners(asset)) == ["data@jaffle.example"]
+
+
+def test_dbt_tags_are_dagster_dbts_label_tags() -> None:
+    tags = DagsterTranslator().get_tags(_asset(tags=("marts", "has space", "x" * 80)))
+    assert tags == {"marts": ""}
 
 
 @pytest.mark.parametrize(
@@ -38,7 +104,9 @@ def test_a_floe_key_with_slashes_becomes_a_multi_part_asset_key() -> None:
     ],
 )
 def test_owners_become_what_dagster_accepts(owners: tuple[str, ...], expected: list[str]) -> None:
-    assert list(DagsterTranslator().get_owners(_asset(owners=owners))) == expected
+    assert list(FloeKeyTranslator().get_owners(_asset(owners=owners))) == expected
+    python = _asset(owners=owners, kind="python", dbt=None, materialization=None, python={"callable": "m:f"})
+    assert list(DagsterTranslator().get_owners(python)) == expected
 
 
 @pytest.mark.parametrize(
@@ -50,17 +118,18 @@ def test_owners_become_what_dagster_accepts(owners: tuple[str, ...], expected: l
     ],
 )
 def test_tags_become_label_style_dagster_tags(tags: tuple[str, ...], expected: dict[str, str]) -> None:
-    got = dict(DagsterTranslator().get_tags(_asset(tags=tags)))
+    got = dict(FloeKeyTranslator().get_tags(_asset(tags=tags)))
     got.pop("floe/materialization")
     assert got == expected
 
 
 def test_the_spec_composes_every_hook(demo_artifacts: CompiledArtifacts) -> None:
     spec = DagsterTranslator().build_asset_spec(_asset(), demo_artifacts)
-    assert spec.key == dg.AssetKey(["marts", "orders"])
-    assert spec.group_name == "marts"
+    assert spec.key == dg.AssetKey(["orders"])
+    assert spec.group_name is None
     assert spec.description == "One row per order."
-    assert list(spec.owners) == ["data@jaffle.example"]
+    assert list(spec.owners) == []
+    assert spec.metadata["floe/materialization"] == "table"
     assert spec.kinds == {"dbt", "duckdb"}
     assert spec.metadata["floe/relation"] == '"j"."main"."orders"'
 

@@ -41,7 +41,12 @@ class DbtNode:
     group: str | None = None
     owners: tuple[str, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # `config.meta` when it differs from `meta` (dbt usually merges the two; older manifests may not).
+    config_meta: Mapping[str, Any] | None = None
     version: str | None = None
+    alias: str | None = None
+    # The schema configured on the node itself (`config.schema`), before dbt's generate_schema_name.
+    configured_schema: str | None = None
     relation: str | None = None
     source_name: str | None = None
     # Tests only:
@@ -72,6 +77,8 @@ class DbtManifest:
     project_name: str
     nodes: Mapping[str, DbtNode]
     exposures: tuple[DbtExposure, ...]
+    # dbt groups by name, with their owner (`{"name": ..., "email": ...}`).
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def of_type(self, *types: str) -> Iterator[DbtNode]:
         return (n for n in self.nodes.values() if n.resource_type in types)
@@ -128,6 +135,9 @@ def parse_manifest(data: Any, source: str = "manifest.json") -> DbtManifest:
         exposures = tuple(
             _exposure(uid, exp) for uid, exp in sorted((data.get("exposures") or {}).items())
         )
+        groups = {
+            str(g["name"]): dict(g.get("owner") or {}) for g in (data.get("groups") or {}).values() if g.get("name")
+        }
     except (KeyError, TypeError, AttributeError) as exc:
         raise ManifestError(
             Problem(f"malformed manifest entry ({type(exc).__name__}: {exc})", file=source,
@@ -137,7 +147,7 @@ def parse_manifest(data: Any, source: str = "manifest.json") -> DbtManifest:
         # Older manifests lack `project_name`; the root project owns the most models.
         packages = [n.package for n in nodes.values() if n.resource_type == "model"]
         project = max(set(packages), key=packages.count) if packages else "dbt_project"
-    return DbtManifest(schema_version, dbt_version, str(project), nodes, exposures)
+    return DbtManifest(schema_version, dbt_version, str(project), nodes, exposures, groups)
 
 
 def _schema_version(url: object, source: str) -> int:
@@ -201,7 +211,10 @@ def _node(uid: str, node: Mapping[str, Any]) -> DbtNode | None:
         "group": config.get("group") or node.get("group"),
         "owners": _owners(node, config),
         "meta": node.get("meta") or {},
+        "config_meta": _config_meta(node, config),
         "version": None if node.get("version") is None else str(node["version"]),
+        "alias": node.get("alias"),
+        "configured_schema": config.get("schema"),
         "relation": node.get("relation_name") or _relation(node),
         "source_name": None,
         "severity": None,
@@ -217,6 +230,11 @@ def _node(uid: str, node: Mapping[str, Any]) -> DbtNode | None:
         fields["column"] = node.get("column_name") or kwargs.get("column_name")
         fields["attached_to"] = node.get("attached_node") or _attached_from_kwargs(node, kwargs)
     return _new_node(fields)
+
+
+def _config_meta(node: Mapping[str, Any], config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    config_meta = config.get("meta")
+    return None if not config_meta or config_meta == (node.get("meta") or {}) else dict(config_meta)
 
 
 def _new_node(fields: dict[str, Any]) -> DbtNode:
@@ -275,7 +293,10 @@ def _source(uid: str, src: Mapping[str, Any]) -> DbtNode:
         "group": None,
         "owners": _owners(src, config),
         "meta": src.get("meta") or {},
+        "config_meta": _config_meta(src, config),
         "version": None,
+        "alias": None,
+        "configured_schema": None,
         "relation": src.get("relation_name") or _relation(src),
         "source_name": src["source_name"],
         "severity": None,

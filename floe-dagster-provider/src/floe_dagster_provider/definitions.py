@@ -18,9 +18,11 @@ from typing import Any
 import dagster as dg
 from floe_core.artifacts import CompiledArtifacts, load_artifacts
 from floe_core.artifacts.io import beside_caller
+from floe_core.errors import InputError, Problem
 
 from floe_dagster_provider import artifacts_registry
 from floe_dagster_provider.assets import build_assets, build_source_checks
+from floe_dagster_provider.dbt_translator_adapter import DagsterDbtTranslatorAdapter
 from floe_dagster_provider.io_manager import IO_MANAGER_KEY, IcebergIOManager
 from floe_dagster_provider.jobs import build_jobs
 from floe_dagster_provider.keys import AssetKeys
@@ -55,7 +57,7 @@ def build_objects(
     translator: DagsterTranslator | None = None,
     artifacts_ref: str | None = None,
 ) -> DagsterObjects:
-    translator = translator or DagsterTranslator()
+    translator = (translator or DagsterTranslator()).for_artifacts(artifacts)
     # First, so a translator that gives two assets one key fails naming both, not on Dagster's duplicate.
     keys = AssetKeys.build(artifacts, translator.get_asset_key)
     partitions = PartitionsDefs(artifacts)
@@ -113,6 +115,7 @@ def build_definitions(
     path: str | Path,
     *,
     translator: DagsterTranslator | None = None,
+    dagster_dbt_translator: Any = None,
     resources: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> dg.Definitions:
@@ -122,9 +125,23 @@ def build_definitions(
 
     `translator` customises asset keys, groups, owners, tags, metadata and descriptions; `resources`
     replaces any of the default resources (`floe_compute`, `floe_catalog`, `floe_storage`,
-    `floe_iceberg_io_manager`). An invalid or incompatible artifacts file raises `ArtifactsError` naming
-    the file, the field and the fix; features this Dagster version cannot run raise `CompatibilityError`.
+    `floe_iceberg_io_manager`). `dagster_dbt_translator`, a `dagster_dbt.DagsterDbtTranslator`, gives the
+    dbt nodes its keys, groups, owners, tags, descriptions and metadata instead (see
+    `DagsterDbtTranslatorAdapter`); pass one or the other. An invalid or incompatible artifacts file
+    raises `ArtifactsError` naming the file, the field and the fix; features this Dagster version cannot
+    run raise `CompatibilityError`.
     """
+    if dagster_dbt_translator is not None:
+        if translator is not None:
+            raise InputError(
+                Problem(
+                    "build_definitions was given both a translator and a dagster_dbt_translator",
+                    field="build_definitions(translator=..., dagster_dbt_translator=...)",
+                    expected="at most one of the two",
+                    fix="pass only one; subclass DagsterDbtTranslatorAdapter to change the hooks of other assets",
+                )
+            )
+        translator = DagsterDbtTranslatorAdapter(dagster_dbt_translator)
     path = beside_caller(path)
     artifacts = load_artifacts(path)
     ref = artifacts_registry.register(artifacts, path)

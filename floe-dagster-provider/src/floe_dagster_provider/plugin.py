@@ -99,7 +99,7 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
     def _built(self, artifacts: CompiledArtifacts) -> tuple[CompiledArtifacts, dg.Definitions, AssetKeys]:
         cached = self._definitions.get(id(artifacts))
         if cached is None or cached[0] is not artifacts:
-            keys = AssetKeys.build(artifacts, self.translator.get_asset_key)
+            keys = AssetKeys.build(artifacts, self.translator.for_artifacts(artifacts).get_asset_key)
             cached = (artifacts, self.build(artifacts), keys)
             self._definitions[id(artifacts)] = cached
             self._keys_seen = self._keys_seen.merged(keys)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -35,7 +35,14 @@ class AssetDep(FloeModel):
 
 
 class DbtNodeRef(FloeModel):
-    """Where a dbt-backed asset comes from, enough to select it in dbt and to read its relation."""
+    """Where a dbt-backed asset comes from, enough to select it in dbt and to read its relation.
+
+    Since 1.2.0 it also carries the node's own dbt settings, as dbt wrote them, so an engine can follow the
+    conventions of its dbt integration without reading the manifest: a source's `source_name`, `alias`, the
+    schema configured on the node (`configured_schema`, before dbt's generate_schema_name), its dbt `group`
+    and that group's `group_owner`, and its `meta` (`config_meta` only where dbt kept a different
+    `config.meta`).
+    """
 
     unique_id: str
     name: str
@@ -44,6 +51,13 @@ class DbtNodeRef(FloeModel):
     path: str
     relation: str | None = None
     version: str | None = None
+    source_name: str | None = None
+    alias: str | None = None
+    configured_schema: str | None = None
+    group: str | None = None
+    group_owner: dict[str, Any] | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    config_meta: dict[str, Any] | None = None
 
 
 class PythonCallable(FloeModel):

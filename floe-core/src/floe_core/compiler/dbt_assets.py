@@ -118,8 +118,17 @@ def _asset_fields(
         "dbt": {
             "unique_id": uid, "name": node.name, "package": node.package, "selector": translator.selector(node),
             "path": node.path, "relation": node.relation, "version": node.version,
+            "source_name": node.source_name, "alias": node.alias,
+            "configured_schema": node.configured_schema, "group": node.group,
+            "group_owner": _group_owner(manifest, node.group),
+            "meta": dict(node.meta), "config_meta": None if node.config_meta is None else dict(node.config_meta),
         },
     }
+
+
+def _group_owner(manifest: DbtManifest, group: str | None) -> dict[str, Any] | None:
+    owner = manifest.groups.get(group) if group else None
+    return None if owner is None else dict(owner)
 
 
 def _asset(fields: dict[str, Any]) -> Asset:
