@@ -80,11 +80,15 @@ class AirflowHarness(ProviderHarness):
     def edges(self) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
         for dag in self._job_dags().values():
+            # An asset this DAG builds is an edge only through the task order Airflow runs; an inlet stands for
+            # the edge only when the asset it names is built elsewhere (a source, another job).
+            built_here = {k for task in dag.tasks for k in self._task_keys(task)}
             for task in dag.tasks:
                 for key in self._task_keys(task):
                     for upstream_id in task.upstream_task_ids:
                         found |= {(u, key) for u in self._task_keys(dag.task_dict[upstream_id])}
-                    found |= {(k, key) for k in (self._key(a) for a in _task_attr(task, "inlets")) if k}
+                    inlets = (self._key(a) for a in _task_attr(task, "inlets"))
+                    found |= {(k, key) for k in inlets if k and k not in built_here}
         return found
 
     def checks(self) -> dict[str, CheckView]:

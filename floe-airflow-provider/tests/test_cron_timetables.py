@@ -63,32 +63,24 @@ def _earlier(airflow: Any) -> DataInterval:
     return info.data_interval
 
 
+# floe's timetable and the Airflow timetable whose rules it keeps, each made from (cron, timezone).
+PAIRS = [
+    pytest.param(FloeCronTriggerTimetable, lambda c, tz: CronTriggerTimetable(c, timezone=tz), id="trigger"),
+    pytest.param(FloeCronDataIntervalTimetable, CronDataIntervalTimetable, id="data-interval"),
+]
+
+
+@pytest.mark.parametrize(("floe", "airflows"), PAIRS)
 @pytest.mark.parametrize(("cron", "tz"), CRONS, ids=IDS)
 @pytest.mark.parametrize(("earliest", "latest", "catchup"), RESTRICTIONS)
 @pytest.mark.parametrize("last", LAST)
-def test_a_trigger_timetable_plans_the_runs_airflows_cron_trigger_timetable_plans(
-    cron: str, tz: str, earliest: Any, latest: Any, catchup: bool, last: Any
+def test_floes_timetable_plans_the_runs_the_airflow_timetable_it_follows_plans(
+    floe: Any, airflows: Any, cron: str, tz: str, earliest: Any, latest: Any, catchup: bool, last: Any
 ) -> None:
-    airflow = CronTriggerTimetable(cron, timezone=tz)
+    airflow = airflows(cron, tz)
     restriction = TimeRestriction(earliest, latest, catchup)
     previous = _earlier(airflow) if last else None
-    assert _plan(FloeCronTriggerTimetable(cron, tz), restriction, previous, 6) == _plan(
-        airflow, restriction, previous, 6
-    )
-
-
-@pytest.mark.parametrize(("cron", "tz"), CRONS, ids=IDS)
-@pytest.mark.parametrize(("earliest", "latest", "catchup"), RESTRICTIONS)
-@pytest.mark.parametrize("last", LAST)
-def test_a_data_interval_timetable_plans_the_runs_airflows_cron_data_interval_timetable_plans(
-    cron: str, tz: str, earliest: Any, latest: Any, catchup: bool, last: Any
-) -> None:
-    airflow = CronDataIntervalTimetable(cron, tz)
-    restriction = TimeRestriction(earliest, latest, catchup)
-    previous = _earlier(airflow) if last else None
-    assert _plan(FloeCronDataIntervalTimetable(cron, tz), restriction, previous, 6) == _plan(
-        airflow, restriction, previous, 6
-    )
+    assert _plan(floe(cron, tz), restriction, previous, 6) == _plan(airflow, restriction, previous, 6)
 
 
 @pytest.mark.parametrize(("cron", "tz"), CRONS, ids=IDS)

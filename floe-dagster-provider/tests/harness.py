@@ -19,6 +19,13 @@ from floe_dagster_provider import DagsterOrchestratorPlugin, _compat
 from floe_dagster_provider.schedules import AFTER_JOBS_METADATA_KEY
 
 
+def floe_key(key: dg.AssetKey) -> str:
+    """The harness's own reading of a Dagster key, never the provider's: the contract product configures no
+    custom schema, version or `meta.dagster` key, so dagster-dbt's default key of each node is its floe key's
+    path, and a translator fault that renames a key shows as a wrong key."""
+    return "/".join(key.path)
+
+
 class DagsterHarness(ProviderHarness):
     engine = "dagster"
 
@@ -27,8 +34,6 @@ class DagsterHarness(ProviderHarness):
         self._plugin = DagsterOrchestratorPlugin({"instance_dir": home / "dagster_home"})
         self.defs = self._plugin.definitions(artifacts)
         self.repository = _compat.repository(self.defs)
-        # Keys both ways as the plugin's translator made them, never by taking a Dagster key apart.
-        self.keys = self._plugin.asset_keys(artifacts)
 
     def plugin(self) -> DagsterOrchestratorPlugin:
         return self._plugin
@@ -44,12 +49,12 @@ class DagsterHarness(ProviderHarness):
         return self.repository.asset_graph
 
     def asset_keys(self) -> set[str]:
-        return {self.keys.floe(k) for k in self.asset_graph.get_all_asset_keys()}
+        return {floe_key(k) for k in self.asset_graph.get_all_asset_keys()}
 
     def edges(self) -> set[tuple[str, str]]:
         graph = self.asset_graph
         return {
-            (self.keys.floe(parent), self.keys.floe(key))
+            (floe_key(parent), floe_key(key))
             for key in graph.get_all_asset_keys()
             for parent in graph.get(key).parent_keys
         }
@@ -59,11 +64,11 @@ class DagsterHarness(ProviderHarness):
         views = {}
         for check_key in graph.asset_check_keys:
             spec = graph.get_check_spec(check_key)
-            views[check_key.name] = CheckView(asset=self.keys.floe(check_key.asset_key), blocking=spec.blocking)
+            views[check_key.name] = CheckView(asset=floe_key(check_key.asset_key), blocking=spec.blocking)
         return views
 
     def job_assets(self) -> dict[str, set[str]]:
-        return {job.name: {self.keys.floe(k) for k in _compat.job_asset_keys(self.defs, job.name)}
+        return {job.name: {floe_key(k) for k in _compat.job_asset_keys(self.defs, job.name)}
                 for job in self.defs.jobs or []}
 
     def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
@@ -77,12 +82,12 @@ class DagsterHarness(ProviderHarness):
         return self.tick_sensor(schedule, cursor)
 
     def partition_keys(self, asset: str) -> list[str]:
-        node = self.asset_graph.get(self.keys.by_floe[asset])
+        node = self.asset_graph.get(dg.AssetKey(asset.split("/")))
         partitions_def = node.partitions_def
         return [] if partitions_def is None else list(partitions_def.get_partition_keys())
 
     def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:
-        child, parent = self.keys.by_floe[asset], self.keys.by_floe[upstream]
+        child, parent = dg.AssetKey(asset.split("/")), dg.AssetKey(upstream.split("/"))
         down = self.asset_graph.get(child).partitions_def
         up = self.asset_graph.get(parent).partitions_def
         mapping = self.asset_graph.get_partition_mapping(child, parent)

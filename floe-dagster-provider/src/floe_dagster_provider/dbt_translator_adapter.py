@@ -36,7 +36,8 @@ class DagsterDbtTranslatorAdapter(DagsterTranslator):
         self.dagster_dbt_translator = dagster_dbt_translator
 
     def _props(self, asset: Asset) -> Mapping[str, Any] | None:
-        return _props_of(asset) if asset.dbt is not None else None
+        # Built per hook call, so a hook that changes the dictionary it is given cannot affect the next one.
+        return dbt_conventions.resource_props(asset) if asset.dbt is not None else None
 
     def get_asset_key(self, asset_key: str) -> dg.AssetKey:
         asset = self.asset(asset_key)
@@ -81,8 +82,3 @@ class DagsterDbtTranslatorAdapter(DagsterTranslator):
         if props is None:
             return floe_metadata
         return {**floe_metadata, **(self.dagster_dbt_translator.get_metadata(props) or {})}
-
-
-def _props_of(asset: Asset) -> dict[str, Any]:
-    # Built per hook call, so a hook that changes the dictionary it is given cannot affect the next one.
-    return dbt_conventions.resource_props(asset)

@@ -98,6 +98,13 @@ def definitions_from_artifacts(
 
     DagsterOrchestratorPlugin().check_supported(artifacts)
     objects = build_objects(artifacts, translator=translator, artifacts_ref=artifacts_ref)
+    return definitions_of(objects, resources=resources, executor=executor)
+
+
+def definitions_of(
+    objects: DagsterObjects, *, resources: Mapping[str, Any] | None = None, executor: Any = None
+) -> dg.Definitions:
+    """Built objects bundled as Definitions, `resources` replacing any default resource."""
     return dg.Definitions(
         assets=objects.assets,
         asset_checks=objects.asset_checks,

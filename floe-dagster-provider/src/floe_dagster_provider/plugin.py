@@ -18,7 +18,7 @@ from floe_core.plugin import (
 )
 
 from floe_dagster_provider import _compat, backfill, execution, run_history
-from floe_dagster_provider.definitions import build_objects, definitions_from_artifacts
+from floe_dagster_provider.definitions import build_objects, definitions_of
 from floe_dagster_provider.keys import NO_KEYS, AssetKeys
 from floe_dagster_provider.translator import DagsterTranslator
 from floe_dagster_provider.version import __version__
@@ -86,7 +86,12 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
         return build_objects(artifacts, translator=self.translator).sensors
 
     def build(self, artifacts: CompiledArtifacts) -> dg.Definitions:
-        return definitions_from_artifacts(artifacts, translator=self.translator)
+        return self._build_with_keys(artifacts)[0]
+
+    def _build_with_keys(self, artifacts: CompiledArtifacts) -> tuple[dg.Definitions, AssetKeys]:
+        self.check_supported(artifacts)
+        objects = build_objects(artifacts, translator=self.translator)
+        return definitions_of(objects), objects.keys
 
     def definitions(self, artifacts: CompiledArtifacts) -> dg.Definitions:
         """`build`, memoized per artifacts object so repeated runs reuse one resolved repository."""
@@ -99,8 +104,8 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
     def _built(self, artifacts: CompiledArtifacts) -> tuple[CompiledArtifacts, dg.Definitions, AssetKeys]:
         cached = self._definitions.get(id(artifacts))
         if cached is None or cached[0] is not artifacts:
-            keys = AssetKeys.build(artifacts, self.translator.for_artifacts(artifacts).get_asset_key)
-            cached = (artifacts, self.build(artifacts), keys)
+            definitions, keys = self._build_with_keys(artifacts)
+            cached = (artifacts, definitions, keys)
             self._definitions[id(artifacts)] = cached
             self._keys_seen = self._keys_seen.merged(keys)
         return cached
