@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from floe_contract_tests.probes import free_port
 from floe_core import AssetGraph, CompiledArtifacts
+from floe_core.errors import RuntimeFailure
 from floe_dagster_provider.local_ui import serve
 
 QUERY = """
@@ -73,3 +74,14 @@ def test_the_daemon_runs_beside_the_webserver_so_schedules_and_sensors_tick(webs
             break
         assert time.monotonic() < deadline, f"the scheduler and sensor daemons report {statuses}"
         time.sleep(2)
+
+
+def test_a_code_location_that_fails_to_load_stops_the_ui_with_dagsters_error(tmp_path: Path) -> None:
+    artifacts = tmp_path / "compiled_artifacts.json"
+    artifacts.write_text('{"version": "1.2.0"}', encoding="utf-8")
+    with pytest.raises(RuntimeFailure) as failure, serve(artifacts, tmp_path / "home", free_port()):
+        pass
+    problem = failure.value.problems[0]
+    assert "could not load code location" in problem.message
+    assert "compiled_artifacts.json" in problem.message
+    assert problem.file == str(tmp_path / "home" / "floe_definitions.py")

@@ -7,6 +7,7 @@ the product.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import urllib.request
@@ -15,9 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_core.errors import Problem, RuntimeFailure
 from floe_core.local_services import running, wait_for
 
 _START_SECONDS = 180.0
+_WORKSPACE = """
+{ workspaceOrError { ... on Workspace { locationEntries {
+    name loadStatus
+    locationOrLoadError { __typename ... on PythonError { message errorChain { error { message } } } }
+} } } }
+"""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,25 @@ def serve(artifacts_file: Path, home: Path, port: int) -> Iterator[LocalUi]:
     }
     url, logs = f"http://127.0.0.1:{port}", home / "logs"
     with running(commands, {**os.environ, "DAGSTER_HOME": str(home)}, logs) as processes:
-        wait_for("Dagster's UI", lambda: urllib.request.urlopen(f"{url}/server_info", timeout=2).close(),
-                 processes, logs, _START_SECONDS)
+        # The webserver answers before its code location has loaded; until then it serves an empty workspace.
+        wait_for("Dagster's UI", lambda: _code_location_loaded(url, module), processes, logs, _START_SECONDS)
         yield LocalUi(url, home, logs)
+
+
+def _code_location_loaded(url: str, module: Path) -> None:
+    """Return once the webserver has loaded every code location; ValueError while one is still loading."""
+    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": _WORKSPACE}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        entries = json.loads(response.read())["data"]["workspaceOrError"]["locationEntries"]
+    if not entries or any(e["loadStatus"] != "LOADED" for e in entries):
+        raise ValueError("code location still loading")
+    for entry in entries:
+        loaded = entry["locationOrLoadError"] or {}
+        if loaded.get("__typename") == "PythonError":
+            # The top message is Dagster's wrapper ("Error occurred during the loading..."); the next link in
+            # the chain is the exception the definitions module raised.
+            messages = [loaded["message"], *(link["error"]["message"] for link in loaded["errorChain"])]
+            raise RuntimeFailure(Problem(f"Dagster could not load code location {entry['name']!r}: "
+                                         f"{messages[min(1, len(messages) - 1)].strip()}", file=str(module),
+                                         fix="`floe validate <artifacts> --engine dagster` names what is wrong"))
