@@ -1,8 +1,8 @@
 """Airflow's own UI on one compiled product, on this machine: api-server, scheduler, dag-processor, triggerer.
 
-All four run on one AIRFLOW_HOME (SQLite metadata DB, LocalExecutor, every user an admin so the UI opens
-without a login) and stop together. Used by the demo (`python dev.py demo --ui airflow`) and by the tests that
-check Airflow's services serve the product.
+All four run on one AIRFLOW_HOME (a SQLite metadata DB unless told another, LocalExecutor, every user an
+admin so the UI opens without a login) and stop together. Used by the demo (`python dev.py demo --ui
+airflow`) and by the tests that check Airflow's services serve the product.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ class LocalUi:
             return json.loads(response.read() or b"null")
 
 
-def _environment(home: Path, url: str, port: int) -> dict[str, str]:
+def _environment(home: Path, url: str, port: int, metadata_db: str | None) -> dict[str, str]:
+    database = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_db} if metadata_db else {}
     return {
+        **database,
         **os.environ,
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
@@ -61,11 +63,17 @@ def _environment(home: Path, url: str, port: int) -> dict[str, str]:
 
 
 @contextmanager
-def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model") -> Iterator[LocalUi]:
-    """Deploy the product into `home`/dags, migrate the metadata DB, start the services; stop them on exit."""
+def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model",
+          metadata_db: str | None = None) -> Iterator[LocalUi]:
+    """Deploy the product into `home`/dags, migrate the metadata DB, start the services; stop them on exit.
+
+    The metadata DB is a SQLite file in `home` unless `metadata_db` names another (a SQLAlchemy URL, such as
+    `postgresql+psycopg2://...`): on SQLite the services wait on each other's writes, and a write that waits
+    too long fails, so production-like runs use PostgreSQL.
+    """
     deploy(load_artifacts(artifacts_file), home / "dags", mode)
     url, logs = f"http://127.0.0.1:{port}", home / "service_logs"
-    env = _environment(home, url, port)
+    env = _environment(home, url, port, metadata_db)
     logs.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
     with open(logs / "db-migrate.log", "wb") as log:

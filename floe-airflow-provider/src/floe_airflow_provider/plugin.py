@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import Problem, RuntimeFailure, UnsupportedFeatureError
@@ -23,6 +23,12 @@ from floe_core.plugin import (
     RunFilter,
     RunRecord,
 )
+from pydantic import model_validator
+
+from floe_airflow_provider.rest_api import AirflowApiConfig
+
+if TYPE_CHECKING:
+    from floe_airflow_provider.deployment import DeployedAirflow
 
 try:
     _VERSION = version("floe-airflow-provider")
@@ -31,11 +37,25 @@ except PackageNotFoundError:  # running from a source tree
 
 
 class AirflowPluginConfig(PluginConfig):
-    """`instance_dir` is AIRFLOW_HOME; `dags_folder` defaults to Airflow's configured DAGs folder."""
+    """`instance_dir` is AIRFLOW_HOME; `dags_folder` defaults to Airflow's configured DAGs folder.
+
+    With `api`, the plugin is in deployment mode: it writes the product into `dags_folder` (the folder the
+    running Airflow's dag-processor reads) and runs, reruns, backfills and reads history through that
+    Airflow's REST API, so its scheduler and executor do the work. Without it (embedded mode), this process
+    runs the work on the metadata DB of `instance_dir`.
+    """
 
     dags_folder: Path | None = None
     mode: Literal["per_model", "build"] = "per_model"
     migrate_db: bool = False
+    api: AirflowApiConfig | None = None
+
+    @model_validator(mode="after")
+    def _deployment_needs_the_dags_folder(self) -> AirflowPluginConfig:
+        if self.api is not None and self.dags_folder is None:
+            raise ValueError("deployment mode (`api`) needs `dags_folder`: the folder the running Airflow's "
+                             "dag-processor reads, where floe writes the product")
+        return self
 
 
 class AirflowOrchestratorPlugin(OrchestratorPlugin):
@@ -140,7 +160,8 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
     def run_job(
         self, artifacts: CompiledArtifacts, job: str, partition: str | None = None, *, rerun_of: str | None = None
     ) -> RunRecord:
-        """One run of `job`, now, with `dag.test()` (Airflow's in-process executor)."""
+        """One run of `job`, now: in deployment mode by the running Airflow (a rerun clears the failed task
+        instances of run `rerun_of`); embedded, with `dag.test()` (Airflow's in-process executor)."""
         self._airflow_home()
         from floe_airflow_provider import runs
         from floe_airflow_provider.naming import DagNaming
@@ -148,15 +169,24 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
 
         self._known_job(artifacts, job)
         self._check_runnable(artifacts, job)
-        self.deploy(artifacts)
-        folder = runs.DagsFolder(self.dags_folder())
-        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
+        artifacts_file = self.deploy(artifacts)
         conf: dict[str, Any] = {}
         if partition:
             first, _, last = partition.partition("...")
             conf[PARAM_PARTITION] = first
             if last:
                 conf[PARAM_PARTITION_END] = last
+        deployed = self._deployed()
+        if deployed is not None:
+            if rerun_of is None:
+                return deployed.run_job(artifacts, artifacts_file, job, conf)
+            if partition is not None:
+                raise RuntimeFailure(Problem("a rerun clears the failed tasks of run `rerun_of`, which keeps "
+                                             "its own partition", field="partition", found=partition,
+                                             fix="leave out the partition when passing rerun_of"))
+            return deployed.rerun_failed(artifacts, artifacts_file, job, rerun_of)
+        folder = runs.DagsFolder(self.dags_folder())
+        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
         done: list[str] = []
         if rerun_of is not None:
             previous, done = self._rerun_plan(dag_id, rerun_of)
@@ -170,16 +200,43 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
 
         self._known_job(artifacts, request.job)
         self._check_runnable(artifacts, request.job)
-        self.deploy(artifacts)
+        artifacts_file = self.deploy(artifacts)
+        deployed = self._deployed()
+        if deployed is not None:
+            return deployed.launch_backfill(artifacts, artifacts_file, request,
+                                            self._airflow_backfills_fit(artifacts, request.job))
         return backfill.launch(artifacts, runs.DagsFolder(self.dags_folder()), request)
 
     def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
         self._airflow_home()
         from floe_airflow_provider.run_history import history
 
+        deployed = self._deployed()
+        if deployed is not None:
+            return deployed.history(run_filter or RunFilter())
         return history(self.dags_folder(), run_filter or RunFilter())
 
     # -- helpers --------------------------------------------------------------------------------------------
+
+    def _deployed(self) -> DeployedAirflow | None:
+        """The running Airflow of deployment mode, or None in embedded mode."""
+        if self.config.api is None:
+            return None
+        from floe_airflow_provider.deployment import DeployedAirflow
+        from floe_airflow_provider.rest_api import AirflowApi
+
+        return DeployedAirflow(AirflowApi(self.config.api), self.dags_folder())
+
+    @staticmethod
+    def _airflow_backfills_fit(artifacts: CompiledArtifacts, job: str) -> bool:
+        """Whether the job's DAG has data intervals, one per partition, so Airflow's own backfill can run it."""
+        from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable
+        from floe_airflow_provider.naming import DagNaming
+        from floe_airflow_provider.timetables import job_schedule
+
+        naming = DagNaming(artifacts.identity.product)
+        schedule = job_schedule(artifacts, artifacts.jobs_by_name[job], naming).schedule
+        return isinstance(schedule, FloeCronDataIntervalTimetable)
 
     def _rerun_plan(self, dag_id: str, run_id: str) -> tuple[dict[str, Any] | None, list[str]]:
         """The earlier run's conf, and its tasks that succeeded (they are marked done, not run again)."""
@@ -258,7 +315,8 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         else:
             os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(home / "dags"))
         fresh_sqlite = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ and not (home / "airflow.db").exists()
-        if self.config.migrate_db or fresh_sqlite:
+        # In deployment mode the running Airflow owns its metadata DB; this process never touches one.
+        if self.config.migrate_db or (fresh_sqlite and self.config.api is None):
             from airflow.utils.db import upgradedb
 
             upgradedb()

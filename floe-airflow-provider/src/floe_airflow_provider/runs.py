@@ -31,7 +31,7 @@ _RUN_STATUS: dict[str, RunStatus] = {
     "queued": "queued",
 }
 _ASSET_STATUS = {"success": "materialized", "failed": "failed"}
-_SUMMARY_KEYS = ("return_value", "floe_summary")
+SUMMARY_XCOM_KEYS = ("return_value", "floe_summary")
 
 _sync_lock = threading.Lock()
 _synced: dict[str, tuple[float, ...]] = {}
@@ -118,10 +118,10 @@ def record_of(artifacts: CompiledArtifacts, dag_run: Any, skipped_tasks: Iterabl
     with create_session() as session:
         tis = list(dag_run.get_task_instances(session=session))
         summaries = _summaries(session, dag_run.dag_id, dag_run.run_id)
-    return _record(artifacts, naming, dag_run, tis, summaries, set(skipped_tasks))
+    return record_from(artifacts, naming, dag_run, tis, summaries, set(skipped_tasks))
 
 
-def _record(
+def record_from(
     artifacts: CompiledArtifacts,
     naming: DagNaming,
     dag_run: Any,
@@ -129,6 +129,8 @@ def _record(
     summaries: Mapping[tuple[str, int], Mapping[str, Any]],
     skipped_tasks: set[str],
 ) -> RunRecord:
+    """The record of a DagRun and its task instances (Airflow's models, or the REST API's answers read into
+    objects with the models' attribute names) and each task's summary XCom."""
     job = _job_of(naming, dag_run.dag_id)
     assets: dict[str, AssetOutcome] = {}
     checks: dict[str, str] = {}
@@ -218,15 +220,20 @@ def _summaries(session: Any, dag_id: str, run_id: str) -> dict[tuple[str, int], 
 
     rows = session.scalars(
         select(XComModel).where(
-            XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key.in_(_SUMMARY_KEYS)
+            XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key.in_(SUMMARY_XCOM_KEYS)
         )
     )
     found: dict[tuple[str, int], Mapping[str, Any]] = {}
     for row in rows:
         value = XComModel.deserialize_value(row)
-        if isinstance(value, Mapping) and (SUMMARY_ASSETS in value or SUMMARY_CHECKS in value):
+        if is_summary(value):
             found[(row.task_id, row.map_index)] = value
     return found
+
+
+def is_summary(value: Any) -> bool:
+    """Whether an XCom value is a floe task's summary (a Python asset's task may return something else)."""
+    return isinstance(value, Mapping) and (SUMMARY_ASSETS in value or SUMMARY_CHECKS in value)
 
 
 def dag_runs(dag_ids: Iterable[str], limit: int) -> list[Any]:
