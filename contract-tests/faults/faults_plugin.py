@@ -706,10 +706,24 @@ def airflow_c11_failure_swallowed() -> None:
     _task_callable("build_dbt_asset", make)
 
 
-@fault("airflow", "C12", RERUN, "a rerun marks none of the earlier run's tasks done: everything runs again")
+@fault("airflow", "C12", RERUN, "a rerun clears every task of the run, not only the failed ones: everything runs again")
 def airflow_c12_rerun_runs_everything() -> None:
-    _wrap(f"{A}.plugin:AirflowOrchestratorPlugin._rerun_plan",
-          lambda original: lambda *a, **kw: (original(*a, **kw)[0], []))
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def clear_failed_task_instances(dag_id: str, run_id: str) -> Any:
+            from airflow.models.taskinstance import TaskInstance
+            from airflow.utils.session import create_session
+            from airflow.utils.state import TaskInstanceState
+            from sqlalchemy import select
+
+            with create_session() as session:
+                for ti in session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag_id,
+                                                                     TaskInstance.run_id == run_id)):
+                    ti.state = TaskInstanceState.FAILED
+            return original(dag_id, run_id)
+
+        return clear_failed_task_instances
+
+    _wrap(f"{A}._compat:clear_failed_task_instances", make)
 
 
 @fault("airflow", "C13", BLOCKING, "a model task downgrades its failed tests to warnings and succeeds")

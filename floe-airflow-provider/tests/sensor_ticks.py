@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from floe_airflow_provider import _compat
-from floe_airflow_provider.runs import DagsFolder, in_process_api
+from floe_airflow_provider.runs import DagsFolder
 from floe_airflow_provider.sensors import CURSOR_XCOM_KEY, WAIT_TASK_ID
 
 
@@ -39,7 +39,7 @@ def tick_file_sensor(
     )
     assert created is not None
     run_id = created["dag_run_id"]
-    with in_process_api():
+    with _compat.in_process_api():
         _compat.run_dagrun_in_process(dag, run_id, wait=False)
     with create_session() as session:
         tick = session.scalars(select(DagRun).where(DagRun.dag_id == sensor_dag_id, DagRun.run_id == run_id)).one()

@@ -84,7 +84,7 @@ def _airflow_backfill(
             run_ids = session.scalars(
                 select(DagRun.run_id).where(DagRun.backfill_id == backfill.id).order_by(DagRun.logical_date)
             ).all()
-        with runs.in_process_api():
+        with _compat.in_process_api():
             for run_id in run_ids:
                 records.append(runs.record_of(artifacts, _compat.run_dagrun_in_process(dag, run_id)))
         _compat.complete_backfill(backfill.id)

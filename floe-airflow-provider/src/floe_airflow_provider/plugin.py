@@ -176,23 +176,22 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
             conf[PARAM_PARTITION] = first
             if last:
                 conf[PARAM_PARTITION_END] = last
+        if rerun_of is not None and partition is not None:
+            raise RuntimeFailure(Problem("a rerun clears the failed tasks of run `rerun_of`, which keeps its own "
+                                         "partition", field="partition", found=partition,
+                                         fix="leave out the partition when passing rerun_of"))
         deployed = self._deployed()
         if deployed is not None:
             if rerun_of is None:
                 return deployed.run_job(artifacts, artifacts_file, job, conf)
-            if partition is not None:
-                raise RuntimeFailure(Problem("a rerun clears the failed tasks of run `rerun_of`, which keeps "
-                                             "its own partition", field="partition", found=partition,
-                                             fix="leave out the partition when passing rerun_of"))
             return deployed.rerun_failed(artifacts, artifacts_file, job, rerun_of)
         folder = runs.DagsFolder(self.dags_folder())
         dag_id = DagNaming(artifacts.identity.product).dag_id(job)
-        done: list[str] = []
         if rerun_of is not None:
-            previous, done = self._rerun_plan(dag_id, rerun_of)
-            conf = {**(previous or {}), **conf}
-        dag_run = runs.run_once(folder, dag_id, conf or None, mark_success=done)
-        return runs.record_of(artifacts, dag_run, skipped_tasks=done)
+            dag_run, cleared = runs.rerun_failed(folder, dag_id, rerun_of)
+            tis = runs.task_ids_of(dag_run)
+            return runs.record_of(artifacts, dag_run, skipped_tasks=tis - cleared)
+        return runs.record_of(artifacts, runs.run_once(folder, dag_id, conf or None))
 
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:
         self._airflow_home()
@@ -237,27 +236,6 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         naming = DagNaming(artifacts.identity.product)
         schedule = job_schedule(artifacts, artifacts.jobs_by_name[job], naming).schedule
         return isinstance(schedule, FloeCronDataIntervalTimetable)
-
-    def _rerun_plan(self, dag_id: str, run_id: str) -> tuple[dict[str, Any] | None, list[str]]:
-        """The earlier run's conf, and its tasks that succeeded (they are marked done, not run again)."""
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-
-        with create_session() as session:
-            found = DagRun.find(dag_id=dag_id, run_id=run_id, session=session)
-            if not found:
-                raise RuntimeFailure(
-                    Problem(
-                        f"there is no run {run_id!r} of DAG {dag_id!r} to re-run",
-                        field="rerun_of",
-                        found=run_id,
-                        fix="pass the run_id of an earlier run of this job (see run_history)",
-                    )
-                )
-            previous = found[0]
-            tis = previous.get_task_instances(session=session)
-            done = sorted({ti.task_id for ti in tis if str(getattr(ti.state, "value", ti.state)) == "success"})
-            return dict(previous.conf or {}), done
 
     def _known_job(self, artifacts: CompiledArtifacts, job: str) -> None:
         if job not in artifacts.jobs_by_name:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from functools import cache
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,35 +77,36 @@ class DagsFolder:
         return bag.dags[dag_id]
 
 
-@contextmanager
-def in_process_api() -> Iterator[None]:
-    """One in-process execution API for every task this process runs.
-
-    `dag.test()` builds a new in-process execution API app for every task, and building one (cadwyn's
-    versioned routers) takes seconds on Airflow 3.0-3.2: a 17-task run took 174 s instead of 66 s on 3.1.
-    """
-    from airflow.sdk.execution_time import supervisor
-
-    original = supervisor.in_process_api_server
-    shared = original()
-    # A cached function like Airflow 3.3's own (so the stand-in has its type), always answering the one app.
-    supervisor.in_process_api_server = cache(lambda: shared)
-    try:
-        yield
-    finally:
-        supervisor.in_process_api_server = original
-
-
-def run_once(folder: DagsFolder, dag_id: str, conf: Mapping[str, Any] | None, mark_success: Iterable[str] = ()) -> Any:
+def run_once(folder: DagsFolder, dag_id: str, conf: Mapping[str, Any] | None) -> Any:
     """Run a DAG once with `dag.test()` and return Airflow's DagRun (which records failures, never raises)."""
-    import re
-
     folder.sync()
     dag = folder.dag(dag_id)
-    marked = sorted(set(mark_success))
-    pattern = "|".join(re.escape(t) for t in marked) if marked else None
-    with in_process_api():
-        return dag.test(run_conf=dict(conf) if conf else None, mark_success_pattern=pattern)
+    with _compat.in_process_api():
+        return dag.test(run_conf=dict(conf) if conf else None)
+
+
+def rerun_failed(folder: DagsFolder, dag_id: str, run_id: str) -> tuple[Any, set[str]]:
+    """Clear the failed and upstream-failed task instances of run `run_id` and run them again in this
+    process, as Airflow's "clear failed tasks" does; returns the DagRun and the task ids that ran again."""
+    folder.sync()
+    dag = folder.dag(dag_id)
+    cleared = _compat.clear_failed_task_instances(dag_id, run_id)
+    if cleared is None:
+        raise RuntimeFailure(Problem(f"there is no run {run_id!r} of DAG {dag_id!r} to re-run", field="rerun_of",
+                                     found=run_id, fix="pass the run_id of an earlier run of this job (see "
+                                                       "run_history)"))
+    if not cleared:
+        raise RuntimeFailure(Problem(f"run {run_id!r} of DAG {dag_id!r} has no failed task to re-run",
+                                     field="rerun_of", found=run_id, fix="run the job again without rerun_of"))
+    with _compat.in_process_api():
+        return _compat.run_dagrun_in_process(dag, run_id), cleared
+
+
+def task_ids_of(dag_run: Any) -> set[str]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {ti.task_id for ti in dag_run.get_task_instances(session=session)}
 
 
 def record_of(artifacts: CompiledArtifacts, dag_run: Any, skipped_tasks: Iterable[str] = ()) -> RunRecord:
