@@ -36,8 +36,30 @@ def webserver(demo_artifacts_path: Path, tmp_path_factory: pytest.TempPathFactor
         yield ui.url
 
 
-def _graphql(url: str, query: str = QUERY) -> dict[str, Any]:
-    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+LAUNCH = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+RUN = """
+query($runId: ID!) {
+  runOrError(runId: $runId) { ... on Run { status assetMaterializations { assetKey { path } } } }
+}
+"""
+
+EVENTS = """
+query($runId: ID!) { logsForRun(runId: $runId) { ... on EventConnection { events { __typename } } } }
+"""
+
+
+def _graphql(url: str, query: str = QUERY, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    payload = {"query": query, "variables": variables or {}}
+    request = urllib.request.Request(f"{url}/graphql", data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         body: dict[str, Any] = json.loads(response.read())
@@ -74,6 +96,29 @@ def test_the_daemon_runs_beside_the_webserver_so_schedules_and_sensors_tick(webs
             break
         assert time.monotonic() < deadline, f"the scheduler and sensor daemons report {statuses}"
         time.sleep(2)
+
+
+def test_a_run_launched_through_graphql_runs_in_its_own_run_worker_and_materializes_the_jobs_assets(
+    webserver: str, demo_artifacts: CompiledArtifacts
+) -> None:
+    """The path a deployment takes: the webserver queues the run, the daemon's run coordinator dequeues it and
+    the run launcher starts a run worker process that loads the code location and runs the job's steps."""
+    selector = {"repositoryLocationName": "floe_definitions.py", "repositoryName": "__repository__",
+                "jobName": "nightly"}
+    launched = _graphql(webserver, LAUNCH, {"params": {"selector": selector, "runConfigData": {}}})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + 300
+    while (run := _graphql(webserver, RUN, {"runId": run_id})["runOrError"])["status"] not in (
+            "SUCCESS", "FAILURE", "CANCELED"):
+        assert time.monotonic() < deadline, f"run {run_id} is still {run['status']}"
+        time.sleep(2)
+    assert run["status"] == "SUCCESS"
+    # Queued first: with a run queue only the daemon starts queued runs, so this one went through it.
+    events = _graphql(webserver, EVENTS, {"runId": run_id})["logsForRun"]["events"]
+    assert "RunEnqueuedEvent" in {e["__typename"] for e in events}
+    materialized = {"/".join(m["assetKey"]["path"]) for m in run["assetMaterializations"]}
+    assert materialized == set(demo_artifacts.jobs_by_name["nightly"].assets)
 
 
 def test_a_code_location_that_fails_to_load_stops_the_ui_with_dagsters_error(tmp_path: Path) -> None:

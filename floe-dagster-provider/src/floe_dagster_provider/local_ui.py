@@ -39,7 +39,9 @@ class LocalUi:
 def serve(artifacts_file: Path, home: Path, port: int) -> Iterator[LocalUi]:
     """Start the webserver and the daemon on `artifacts_file` with `home` as DAGSTER_HOME; stop both on exit."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an instance of its own, on SQLite files in `home`
+    # An instance of its own, on SQLite files in `home`. Runs queue, as in a deployment: the daemon's run
+    # coordinator starts them, each in a run worker process of its own.
+    (home / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 4\n", encoding="utf-8")
     module = home / "floe_definitions.py"
     module.write_text("from floe_dagster_provider import build_definitions\n\n"
                       f"defs = build_definitions({str(artifacts_file.resolve())!r})\n", encoding="utf-8")
