@@ -33,7 +33,9 @@ def _load_harness() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "processes: starts `floe run` in processes of its own (slow; one tox env per engine runs them)")
+        "markers",
+        "processes: starts `floe run` or a Dagster run worker in processes of its own (slow; one tox env per engine "
+        "runs them)")
     # Dagster 1.11 defines a pydantic model with a class-based `config` in its components package, which
     # warns when dagster is first imported (here, under the ini's "error", hence the local filter too).
     config.addinivalue_line(

@@ -98,6 +98,7 @@ def test_the_daemon_runs_beside_the_webserver_so_schedules_and_sensors_tick(webs
         time.sleep(2)
 
 
+@pytest.mark.processes  # a whole job in a run worker process: one env per engine runs it
 def test_a_run_launched_through_graphql_runs_in_its_own_run_worker_and_materializes_the_jobs_assets(
     webserver: str, demo_artifacts: CompiledArtifacts
 ) -> None:

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -182,9 +183,10 @@ class DeployedAirflow:
                 if run_filter.job not in (None, job.name):
                     continue
                 dag_id = naming.dag_id(job.name)
+                # Read more than `limit`: filters on partition or status apply after the records are built.
+                pages = self.api.pages(f"/dags/{dag_id}/dagRuns", "dag_runs", {"order_by": "-start_date"})
                 try:
-                    raw_runs = self.api.call("GET", f"/dags/{dag_id}/dagRuns", query={
-                        "order_by": "-start_date", "limit": min(max(run_filter.limit * 4, 100), 100)})["dag_runs"]
+                    raw_runs = list(islice(pages, max(run_filter.limit * 4, 200)))
                 except ApiError as exc:
                     if exc.status == 404:  # not parsed yet: no runs
                         continue
