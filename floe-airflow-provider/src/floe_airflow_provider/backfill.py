@@ -27,6 +27,7 @@ from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
 from floe_airflow_provider.runs import DagsFolder
+from floe_airflow_provider.timetables import job_schedule
 
 if TYPE_CHECKING:
     from floe_core.planning import BackfillPlan
@@ -46,12 +47,7 @@ def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRe
     parts = artifacts.partitions_by_name[job.partitions or ""]
     folder.sync()
     dag = folder.dag(naming.dag_id(request.job))
-    timetable = _compat.core_timetable(dag)
-    if (
-        isinstance(parts, TimeWindowPartitions)
-        and all(len(chunk) == 1 for chunk in plan.chunks)
-        and isinstance(timetable, FloeCronDataIntervalTimetable)
-    ):
+    if isinstance(parts, TimeWindowPartitions) and airflow_backfill_fits(artifacts, plan):
         return _airflow_backfill(artifacts, dag, plan, parts)
     backfill_id = f"floe-{secrets.token_hex(6)}"
     records: list[RunRecord] = []
@@ -61,6 +57,15 @@ def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRe
             conf[PARAM_PARTITION_END] = chunk[-1]
         records.append(runs.record_of(artifacts, runs.run_once(folder, dag.dag_id, conf)))
     return BackfillResult(backfill_id=backfill_id, job=plan.job, partitions=plan.partitions, runs=tuple(records))
+
+
+def airflow_backfill_fits(artifacts: CompiledArtifacts, plan: BackfillPlan) -> bool:
+    """Whether Airflow's own backfill can run the plan: a run per partition, on a DAG whose timetable gives
+    each run one partition's data interval."""
+
+    job = artifacts.jobs_by_name[plan.job]
+    schedule = job_schedule(artifacts, job, DagNaming(artifacts.identity.product)).schedule
+    return all(len(chunk) == 1 for chunk in plan.chunks) and isinstance(schedule, FloeCronDataIntervalTimetable)
 
 
 def _airflow_backfill(

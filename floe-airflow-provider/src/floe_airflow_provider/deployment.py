@@ -23,7 +23,7 @@ from floe_core.partitioning import partition_keys, time_window
 from floe_core.plugin import BackfillRequest, BackfillResult, RunFilter, RunRecord
 
 from floe_airflow_provider import loading
-from floe_airflow_provider.backfill import FLOE_BACKFILL_CONF
+from floe_airflow_provider.backfill import FLOE_BACKFILL_CONF, airflow_backfill_fits
 from floe_airflow_provider.deploy import deployed_artifacts_files
 from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import PARAM_PARTITION, PARAM_PARTITION_END
@@ -43,9 +43,6 @@ class _DagRun:
     conf: dict[str, Any]
     start_date: datetime | None
     end_date: datetime | None
-    logical_date: datetime | None
-    run_type: str
-    queued_at: datetime | None
     backfill_id: str | None = None
 
 
@@ -124,8 +121,8 @@ class DeployedAirflow:
 
     # -- backfills ------------------------------------------------------------------------------------------
 
-    def launch_backfill(self, artifacts: CompiledArtifacts, artifacts_file: Path, request: BackfillRequest,
-                        airflow_backfills_fit: bool) -> BackfillResult:
+    def launch_backfill(self, artifacts: CompiledArtifacts, artifacts_file: Path, request: BackfillRequest
+                        ) -> BackfillResult:
         """Daily-window style chunks of one partition on a data-interval DAG go to Airflow's own backfill
         (`POST /backfills`); ranged chunks and static keys are DagRuns floe triggers with the range in conf."""
         from floe_core.planning import neighbour_stretches, plan_backfill
@@ -136,7 +133,7 @@ class DeployedAirflow:
         plan = plan_backfill(artifacts, request, self.history(RunFilter(job=request.job, limit=10_000)))
         parts = artifacts.partitions_by_name[artifacts.jobs_by_name[request.job].partitions or ""]
         records: list[RunRecord] = []
-        if isinstance(parts, TimeWindowPartitions) and airflow_backfills_fit and all(len(c) == 1 for c in plan.chunks):
+        if isinstance(parts, TimeWindowPartitions) and airflow_backfill_fits(artifacts, plan):
             backfill_ids: list[str] = []
             for stretch in neighbour_stretches(partition_keys(parts), set(plan.partitions)):
                 first_start, _ = time_window(parts, stretch[0])
@@ -219,8 +216,7 @@ class DeployedAirflow:
 def _dag_run(raw: dict[str, Any], backfill_id: str | None = None) -> _DagRun:
     return _DagRun(dag_id=raw["dag_id"], run_id=raw["dag_run_id"], state=raw["state"], conf=raw.get("conf") or {},
                    start_date=_time(raw.get("start_date")), end_date=_time(raw.get("end_date")),
-                   logical_date=_time(raw.get("logical_date")), run_type=raw["run_type"],
-                   queued_at=_time(raw.get("queued_at")), backfill_id=backfill_id)
+                   backfill_id=backfill_id)
 
 
 def _backfill_of(raw: dict[str, Any], backfills: list[dict[str, Any]]) -> str | None:

@@ -202,8 +202,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         artifacts_file = self.deploy(artifacts)
         deployed = self._deployed()
         if deployed is not None:
-            return deployed.launch_backfill(artifacts, artifacts_file, request,
-                                            self._airflow_backfills_fit(artifacts, request.job))
+            return deployed.launch_backfill(artifacts, artifacts_file, request)
         return backfill.launch(artifacts, runs.DagsFolder(self.dags_folder()), request)
 
     def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
@@ -225,17 +224,6 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         from floe_airflow_provider.rest_api import AirflowApi
 
         return DeployedAirflow(AirflowApi(self.config.api), self.dags_folder())
-
-    @staticmethod
-    def _airflow_backfills_fit(artifacts: CompiledArtifacts, job: str) -> bool:
-        """Whether the job's DAG has data intervals, one per partition, so Airflow's own backfill can run it."""
-        from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable
-        from floe_airflow_provider.naming import DagNaming
-        from floe_airflow_provider.timetables import job_schedule
-
-        naming = DagNaming(artifacts.identity.product)
-        schedule = job_schedule(artifacts, artifacts.jobs_by_name[job], naming).schedule
-        return isinstance(schedule, FloeCronDataIntervalTimetable)
 
     def _known_job(self, artifacts: CompiledArtifacts, job: str) -> None:
         if job not in artifacts.jobs_by_name:
