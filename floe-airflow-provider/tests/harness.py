@@ -42,7 +42,7 @@ class AirflowHarness(ProviderHarness):
         self.artifacts_file = self._plugin.deploy(artifacts)
         self.folder = DagsFolder(self._plugin.dags_folder())
         self.folder.sync()
-        self.naming = DagNaming(artifacts.identity.product)
+        self.naming = DagNaming.of(artifacts)
         prefix = self.naming.dag_id("")
         self.dags = {i: dag for i, dag in SerializedDagModel.read_all_dags().items() if i.startswith(prefix)}
         # Tasks run from the DAG file, as a worker loads it (a stored DAG holds no Python callables).
@@ -165,7 +165,8 @@ class AirflowHarness(ProviderHarness):
         if not _compat.HAS_PARTITION_MAPPERS:
             return super().upstream_partition_keys(asset, partition, upstream)
         timetable = self.dags[self.naming.mapping_dag_id(asset)].timetable
-        mapper = timetable.get_partition_mapper(name=upstream, uri=self.naming.asset_uri(upstream))
+        asset = self.naming.asset(upstream)
+        mapper = timetable.get_partition_mapper(name=asset.name, uri=asset.uri)
         return [u for u in self.partition_keys(upstream) if partition in _as_keys(mapper.to_downstream(u))]
 
     # -- sensors -------------------------------------------------------------------------------------------

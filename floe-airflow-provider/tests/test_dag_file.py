@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from floe_airflow_provider import _compat, build_dags
 from floe_airflow_provider.deploy import factory_file_text
+from floe_airflow_provider.naming import DagNaming
 from floe_airflow_provider.partitions import last_closed_window
 from floe_core import CompiledArtifacts
 from floe_core.cron import fire_times
@@ -107,7 +108,8 @@ def test_each_model_is_a_task_with_its_asset_as_outlet_and_multi_model_tests_run
     demo_artifacts: CompiledArtifacts,  # type: ignore[type-arg]
 ) -> None:
     dag = demo_dags["jaffle_floe.nightly"]
-    outlets = {o.name: t.task_id for t in dag.tasks for o in t.outlets if o.uri.startswith("floe://")}
+    key_of = DagNaming.of(demo_artifacts).key_of_asset_uri
+    outlets = {key_of(o.uri): t.task_id for t in dag.tasks for o in t.outlets if key_of(o.uri)}
     assert set(outlets) == set(demo_artifacts.jobs_by_name["nightly"].assets)
     assert outlets["orders"] == "marts.orders"
     relationship = dag.task_dict["marts.test__relationships_orders_customer_id__customer_id__ref_customers_"]
@@ -231,3 +233,13 @@ def test_parsing_the_demo_dag_file_imports_no_dbt_compiler_graph_or_data_library
     assert "floe_airflow_provider.dags" in modules
     loaded = [m for m in modules if m.split(".")[0] in _NOT_AT_PARSE or m.startswith(_NOT_AT_PARSE)]
     assert loaded == [], "a DAG file imports only what its DAGs need"
+
+
+def test_a_dbt_tables_asset_is_named_by_its_duckdb_table_and_other_assets_by_their_floe_key(demo_dags: dict) -> None:  # type: ignore[type-arg]
+    dag = demo_dags["jaffle_floe.nightly"]
+    orders = dag.task_dict["marts.orders"].outlets[0]
+    assert (orders.name, orders.uri) == ("duckdb://jaffle_floe.duckdb/jaffle_floe/main/orders",) * 2
+    snapshot = dag.task_dict["snapshots.customers_snapshot"].outlets[0]
+    assert snapshot.uri == "duckdb://jaffle_floe.duckdb/jaffle_floe/snapshots/customers_snapshot"
+    segments = demo_dags["jaffle_floe.segments"].task_dict["python.customer_segments"].outlets[0]
+    assert (segments.name, segments.uri) == ("customer_segments", "floe://jaffle_floe/customer_segments")

@@ -55,7 +55,8 @@ def _stored_mapper(contract_artifacts: CompiledArtifacts, plugin: AirflowOrchest
     _refuse_unless_mappings(plugin, contract_artifacts)
     dags = plugin.build(contract_artifacts)
     timetable = _compat.scheduler_dag(dags[NAMING.mapping_dag_id(asset)]).timetable
-    return timetable.get_partition_mapper(name=upstream, uri=NAMING.asset_uri(upstream))
+    asset = DagNaming.of(contract_artifacts).asset(upstream)
+    return timetable.get_partition_mapper(name=asset.name, uri=asset.uri)
 
 
 def _keys(mapped: str | Any) -> list[str]:
@@ -212,7 +213,8 @@ def test_an_asset_event_of_an_upstream_partition_queues_the_mapped_partitions_in
         try:
             with create_session() as session:
                 for key, partition in (("multi_events", "2024-01-04|us"), ("daily_events", "2024-01-09")):
-                    asset = session.scalar(select(AssetModel).where(AssetModel.name == key))
+                    name = DagNaming.of(contract_artifacts).asset(key).name
+                    asset = session.scalar(select(AssetModel).where(AssetModel.name == name))
                     AssetManager.register_asset_change(asset=asset, partition_key=partition, session=session)
             with create_session() as session:
                 rows = session.execute(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from floe_airflow_provider.local_ui import LocalUi, serve
+from floe_airflow_provider.naming import DagNaming
 from floe_contract_tests.probes import free_port
 from floe_core import CompiledArtifacts
 from floe_core.cron import fire_times
@@ -72,7 +73,8 @@ def test_airflow_services_load_the_dags_run_a_job_and_report_it_through_the_rest
     }
     # The UI's asset view: every model the run materialized is an Asset with an event from this DAG.
     events = _wait_for("the asset events", lambda: _asset_events_or_none(api), 120)
-    produced = {e["name"] for e in events if e["source_run_id"] == run_id and e["name"] in demo_artifacts.assets_by_key}
+    key_of = DagNaming.of(demo_artifacts).key_of_asset_uri
+    produced = {key_of(e["uri"]) for e in events if e["source_run_id"] == run_id and key_of(e["uri"])}
     assert produced == set(demo_artifacts.jobs_by_name["nightly"].assets)
 
 
@@ -94,7 +96,8 @@ def test_airflow_asset_graph_has_every_dbt_dependency_edge_and_floes_timetable_d
 
     expected = {(upstream, key_of[uid]) for uid in manifest["nodes"] if uid in key_of for upstream in read_by(uid)}
     assert len(expected) > 10
-    graph = _wait_for("every DAG's assets", lambda: _asset_graph_or_none(api, len(expected)), 180)
+    naming = DagNaming.of(demo_artifacts)
+    graph = _wait_for("every DAG's assets", lambda: _asset_graph_or_none(api, naming, len(expected)), 180)
     assert {e for e in graph.edges if set(e) <= set(key_of.values())} == expected
     # Sources are Assets too: read by the models that select from them.
     assert {"raw/raw_customers", "raw/raw_payments"} <= graph.names
@@ -116,21 +119,24 @@ def test_airflow_asset_graph_has_every_dbt_dependency_edge_and_floes_timetable_d
 
 
 class _AssetGraph:
-    def __init__(self, assets: list[dict[str, Any]]) -> None:
+    """Airflow's Assets, each named by the floe key it stands for (a table's Asset is named by its URI)."""
+
+    def __init__(self, assets: list[dict[str, Any]], naming: DagNaming) -> None:
         self.assets = assets
-        self.names = {a["name"] for a in assets}
-        produces = {(t["dag_id"], t["task_id"]): a["name"] for a in assets for t in a["producing_tasks"]}
+        key = {a["uri"]: naming.key_of_asset_uri(a["uri"]) or a["name"] for a in assets}
+        self.names = set(key.values())
+        produces = {(t["dag_id"], t["task_id"]): key[a["uri"]] for a in assets for t in a["producing_tasks"]}
         # An edge: a task reads one Asset (an inlet) and produces another (an outlet).
         self.edges = {
-            (a["name"], produces[(t["dag_id"], t["task_id"])])
+            (key[a["uri"]], produces[(t["dag_id"], t["task_id"])])
             for a in assets
             for t in a["consuming_tasks"]
             if (t["dag_id"], t["task_id"]) in produces
         }
 
 
-def _asset_graph_or_none(api: LocalUi, edges: int) -> _AssetGraph | None:
-    graph = _AssetGraph(api.call("GET", "/api/v2/assets?limit=1000")["assets"])
+def _asset_graph_or_none(api: LocalUi, naming: DagNaming, edges: int) -> _AssetGraph | None:
+    graph = _AssetGraph(api.call("GET", "/api/v2/assets?limit=1000")["assets"], naming)
     # The DAG processor writes each DAG file's Asset references as it parses it.
     return graph if len(graph.edges) >= edges else None
 

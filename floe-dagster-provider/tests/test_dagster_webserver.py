@@ -124,7 +124,7 @@ def test_a_run_launched_through_graphql_runs_in_its_own_run_worker_and_materiali
 
 def test_a_code_location_that_fails_to_load_stops_the_ui_with_dagsters_error(tmp_path: Path) -> None:
     artifacts = tmp_path / "compiled_artifacts.json"
-    artifacts.write_text('{"version": "1.2.0"}', encoding="utf-8")
+    artifacts.write_text('{"version": "1.3.0"}', encoding="utf-8")
     with pytest.raises(RuntimeFailure) as failure, serve(artifacts, tmp_path / "home", free_port()):
         pass
     problem = failure.value.problems[0]

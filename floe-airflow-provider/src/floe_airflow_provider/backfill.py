@@ -40,7 +40,7 @@ FLOE_BACKFILL_CONF = "floe_backfill_id"
 def launch(artifacts: CompiledArtifacts, folder: DagsFolder, request: BackfillRequest) -> BackfillResult:
     from floe_core.planning import plan_backfill
 
-    naming = DagNaming(artifacts.identity.product)
+    naming = DagNaming.of(artifacts)
     earlier = [runs.record_of(artifacts, r) for r in runs.dag_runs([naming.dag_id(request.job)], limit=10_000)]
     plan = plan_backfill(artifacts, request, earlier)
     job = artifacts.jobs_by_name[request.job]
@@ -64,7 +64,7 @@ def airflow_backfill_fits(artifacts: CompiledArtifacts, plan: BackfillPlan) -> b
     each run one partition's data interval."""
 
     job = artifacts.jobs_by_name[plan.job]
-    schedule = job_schedule(artifacts, job, DagNaming(artifacts.identity.product)).schedule
+    schedule = job_schedule(artifacts, job, DagNaming.of(artifacts)).schedule
     return all(len(chunk) == 1 for chunk in plan.chunks) and isinstance(schedule, FloeCronDataIntervalTimetable)
 
 

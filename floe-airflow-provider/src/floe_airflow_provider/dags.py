@@ -68,7 +68,7 @@ class DagFactory:
         self.mode = mode
         self.job_modes = dict(job_modes or {})
         self.pool = pool
-        self.naming = naming or DagNaming(artifacts.identity.product)
+        self.naming = naming or DagNaming.of(artifacts)
         # One Asset object per key: a model's outlet is every downstream model's inlet, and Asset() validates
         # its URI each time it is made.
         self._assets: dict[str, Any] = {}

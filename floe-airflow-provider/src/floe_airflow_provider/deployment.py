@@ -63,14 +63,14 @@ class DeployedAirflow:
 
     def run_job(self, artifacts: CompiledArtifacts, artifacts_file: Path, job: str, conf: dict[str, Any]) -> RunRecord:
         """Trigger one DagRun of `job` and wait until Airflow's scheduler has ended it."""
-        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
+        dag_id = DagNaming.of(artifacts).dag_id(job)
         self.ready_dag(artifacts, artifacts_file, dag_id)
         run = self.api.call("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})
         return self.record(artifacts, self.wait_run(dag_id, run["dag_run_id"]))
 
     def rerun_failed(self, artifacts: CompiledArtifacts, artifacts_file: Path, job: str, run_id: str) -> RunRecord:
         """Clear the failed (and upstream-failed) task instances of run `run_id`; Airflow runs them again."""
-        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
+        dag_id = DagNaming.of(artifacts).dag_id(job)
         self.ready_dag(artifacts, artifacts_file, dag_id)
         try:
             self.api.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
@@ -127,7 +127,7 @@ class DeployedAirflow:
         (`POST /backfills`); ranged chunks and static keys are DagRuns floe triggers with the range in conf."""
         from floe_core.planning import neighbour_stretches, plan_backfill
 
-        naming = DagNaming(artifacts.identity.product)
+        naming = DagNaming.of(artifacts)
         dag_id = naming.dag_id(request.job)
         self.ready_dag(artifacts, artifacts_file, dag_id)
         plan = plan_backfill(artifacts, request, self.history(RunFilter(job=request.job, limit=10_000)))
@@ -175,7 +175,7 @@ class DeployedAirflow:
         records: list[RunRecord] = []
         for artifacts_file in deployed_artifacts_files(self.dags_folder):
             artifacts = loading.load(artifacts_file)
-            naming = DagNaming(artifacts.identity.product)
+            naming = DagNaming.of(artifacts)
             for job in artifacts.orchestration.jobs:
                 if run_filter.job not in (None, job.name):
                     continue
@@ -210,7 +210,7 @@ class DeployedAirflow:
                                       query={"map_index": entry["map_index"]})
                 if is_summary(found["value"]):
                     summaries[(entry["task_id"], entry["map_index"])] = found["value"]
-        return record_from(artifacts, DagNaming(artifacts.identity.product), run, tis, summaries, left_out)
+        return record_from(artifacts, DagNaming.of(artifacts), run, tis, summaries, left_out)
 
 
 def _dag_run(raw: dict[str, Any], backfill_id: str | None = None) -> _DagRun:

@@ -112,7 +112,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         self._airflow_home()
         from floe_airflow_provider.naming import DagNaming
 
-        naming = DagNaming(artifacts.identity.product)
+        naming = DagNaming.of(artifacts)
         return [naming.asset(a.key, a.group) for a in sorted(artifacts.orchestration.assets, key=lambda a: a.key)]
 
     def generate_schedules(self, artifacts: CompiledArtifacts) -> Sequence[Any]:
@@ -121,7 +121,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         from floe_airflow_provider.naming import DagNaming
         from floe_airflow_provider.timetables import schedule_timetable
 
-        naming = DagNaming(artifacts.identity.product)
+        naming = DagNaming.of(artifacts)
         schedules = sorted(artifacts.orchestration.schedules, key=lambda s: s.name)
         return [schedule_timetable(s, naming) for s in schedules]
 
@@ -130,7 +130,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         dags = self.build(artifacts)
         from floe_airflow_provider.naming import DagNaming
 
-        naming = DagNaming(artifacts.identity.product)
+        naming = DagNaming.of(artifacts)
         sensors = sorted(artifacts.orchestration.sensors, key=lambda s: s.name)
         return [dags[naming.sensor_dag_id(s.name)] for s in sensors]
 
@@ -186,7 +186,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
                 return deployed.run_job(artifacts, artifacts_file, job, conf)
             return deployed.rerun_failed(artifacts, artifacts_file, job, rerun_of)
         folder = runs.DagsFolder(self.dags_folder())
-        dag_id = DagNaming(artifacts.identity.product).dag_id(job)
+        dag_id = DagNaming.of(artifacts).dag_id(job)
         if rerun_of is not None:
             dag_run, cleared = runs.rerun_failed(folder, dag_id, rerun_of)
             tis = runs.task_ids_of(dag_run)

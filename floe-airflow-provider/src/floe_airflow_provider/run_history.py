@@ -20,7 +20,7 @@ def history(dags_folder: Path, run_filter: RunFilter) -> list[RunRecord]:
     records: list[RunRecord] = []
     for artifacts_file in deployed_artifacts_files(dags_folder):
         artifacts = loading.load(artifacts_file)
-        naming = DagNaming(artifacts.identity.product)
+        naming = DagNaming.of(artifacts)
         jobs = [j.name for j in artifacts.orchestration.jobs if run_filter.job in (None, j.name)]
         if not jobs:
             continue

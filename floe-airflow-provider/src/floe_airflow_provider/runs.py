@@ -113,7 +113,7 @@ def record_of(artifacts: CompiledArtifacts, dag_run: Any, skipped_tasks: Iterabl
     """A DagRun as floe's engine-neutral RunRecord (asset and check outcomes from its task instances)."""
     from airflow.utils.session import create_session
 
-    naming = DagNaming(artifacts.identity.product)
+    naming = DagNaming.of(artifacts)
     with create_session() as session:
         tis = list(dag_run.get_task_instances(session=session))
         summaries = _summaries(session, dag_run.dag_id, dag_run.run_id)

@@ -79,6 +79,8 @@ class DbtManifest:
     exposures: tuple[DbtExposure, ...]
     # dbt groups by name, with their owner (`{"name": ..., "email": ...}`).
     groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The dbt target's adapter when the manifest was written (`duckdb`, `postgres`); None in old manifests.
+    adapter_type: str | None = None
 
     def of_type(self, *types: str) -> Iterator[DbtNode]:
         return (n for n in self.nodes.values() if n.resource_type in types)
@@ -147,7 +149,9 @@ def parse_manifest(data: Any, source: str = "manifest.json") -> DbtManifest:
         # Older manifests lack `project_name`; the root project owns the most models.
         packages = [n.package for n in nodes.values() if n.resource_type == "model"]
         project = max(set(packages), key=packages.count) if packages else "dbt_project"
-    return DbtManifest(schema_version, dbt_version, str(project), nodes, exposures, groups)
+    adapter = meta.get("adapter_type")
+    return DbtManifest(schema_version, dbt_version, str(project), nodes, exposures, groups,
+                       str(adapter) if adapter else None)
 
 
 def _schema_version(url: object, source: str) -> int:

@@ -41,8 +41,13 @@ class SpecTransforms(SpecModel):
 
 
 class SpecCompute(SpecModel):
-    kind: Literal["duckdb"] = "duckdb"
+    """The warehouse. `kind` follows the dbt target's adapter when left out; `path` is DuckDB's file, `host`
+    and `port` name a Postgres server (read from the dbt profile when left out)."""
+
+    kind: Literal["duckdb", "postgres"] | None = None
     path: str | None = None
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
     threads: int = Field(default=4, ge=1, le=64)
     lock_timeout_seconds: int = Field(default=600, ge=0, le=86400)
 

@@ -16,10 +16,16 @@ EnvVarName = str
 
 
 class ComputeSettings(FloeModel):
-    """The dbt target's warehouse. `path` is relative to the dbt project unless absolute."""
+    """The dbt target's warehouse, of the target's adapter.
 
-    kind: Literal["duckdb"] = "duckdb"
+    DuckDB: `path` is the file, relative to the dbt project unless absolute. Postgres: `host` and `port` are
+    the server's address, which names the tables (Airflow Asset URIs); credentials stay in the dbt profile.
+    """
+
+    kind: Literal["duckdb", "postgres"] = "duckdb"
     path: str = "target/floe.duckdb"
+    host: str | None = None
+    port: int | None = None
     threads: int = Field(default=4, ge=1, le=64)
     # How long a dbt invocation waits for another floe process to finish writing the DuckDB file.
     lock_timeout_seconds: int = Field(default=600, ge=0, le=86400)

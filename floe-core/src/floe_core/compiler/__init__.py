@@ -15,7 +15,6 @@ import yaml
 from floe_core.artifacts import (
     CatalogSettings,
     CompiledArtifacts,
-    ComputeSettings,
     DbtProfiles,
     DbtProject,
     Identity,
@@ -28,6 +27,7 @@ from floe_core.artifacts import (
     Transforms,
 )
 from floe_core.artifacts.compiled import default_profiles_dir
+from floe_core.compiler.compute import DbtTarget, compute_settings, read_dbt_target
 from floe_core.compiler.dbt_assets import DbtTranslator, build_checks, build_dbt_assets, build_exposures
 from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, infer_spec
 from floe_core.compiler.manifest_source import ensure_manifest
@@ -71,12 +71,14 @@ def compile_project(
         spec = load_spec(spec_path)
     project_dir = (spec_dir / spec.transforms.dbt.project_dir).resolve()
     profiles_dir = _profiles_dir(spec, spec_dir)
+    dbt_profiles_dir = profiles_dir or default_profiles_dir(project_dir)
+    target = read_dbt_target(dbt_profiles_dir, _profile(project_dir), spec.transforms.dbt.target)
     manifest_path = manifest.resolve() if manifest else ensure_manifest(
-        project_dir, profiles_dir or default_profiles_dir(project_dir), spec.transforms.dbt.target)
+        project_dir, dbt_profiles_dir, spec.transforms.dbt.target, target.adapter)
     output = (output or project_dir / DEFAULT_OUTPUT).resolve()
     with _gc_paused():
         artifacts = _compile(spec, spec_path, project_dir, profiles_dir, manifest_path, output,
-                             translator or DbtTranslator())
+                             translator or DbtTranslator(), target)
     return CompileResult(artifacts, output, spec_inferred=inferred)
 
 
@@ -99,7 +101,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: Path | None, manifest_path: Path,
-             output: Path, translator: DbtTranslator) -> CompiledArtifacts:
+             output: Path, translator: DbtTranslator, target: DbtTarget) -> CompiledArtifacts:
     dbt_manifest = read_manifest(manifest_path)
     shown_spec = str(spec_path)
 
@@ -140,11 +142,7 @@ def _compile(spec: FloeSpec, spec_path: Path, project_dir: Path, profiles_dir: P
         identity=Identity(product=spec.metadata.name, domain=spec.metadata.domain),
         plugins=Plugins(
             orchestrator=spec.plugins.orchestrator,
-            compute=ComputeSettings(
-                path=spec.plugins.compute.path or f"target/{spec.metadata.name}.duckdb",
-                threads=spec.plugins.compute.threads,
-                lock_timeout_seconds=spec.plugins.compute.lock_timeout_seconds,
-            ),
+            compute=compute_settings(spec, shown_spec, dbt_manifest.adapter_type, target),
             catalog=CatalogSettings(**spec.plugins.catalog.model_dump()),
             storage=StorageSettings(**spec.plugins.storage.model_dump()),
         ),

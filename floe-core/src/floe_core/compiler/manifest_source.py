@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from floe_core.errors import ManifestError, Problem, RuntimeFailure
 
 _SKIP_DIRS = {"target", "dbt_packages", "logs", ".git", ".venv", "__pycache__", "node_modules"}
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".py", ".md"}
+_ADAPTER_TYPE = re.compile(rb'"adapter_type":\s*"([^"]+)"')
+# dbt writes `metadata` first, so its adapter_type is within the file's first few kilobytes.
+_METADATA_BYTES = 16_384
 
 
 def newest_project_mtime(project_dir: Path) -> float:
@@ -27,10 +31,11 @@ def manifest_is_stale(manifest: Path, project_dir: Path) -> bool:
     return manifest.stat().st_mtime < newest_project_mtime(project_dir)
 
 
-def ensure_manifest(project_dir: Path, profiles_dir: Path, target: str | None) -> Path:
-    """target/manifest.json, refreshed with an in-process `dbt parse` when missing or older than the project."""
+def ensure_manifest(project_dir: Path, profiles_dir: Path, target: str | None, adapter: str | None = None) -> Path:
+    """target/manifest.json, refreshed with an in-process `dbt parse` when missing, older than the project, or
+    parsed for a target of another adapter than `adapter` (floe.yaml switched targets since)."""
     manifest = project_dir / "target" / "manifest.json"
-    if not manifest_is_stale(manifest, project_dir):
+    if not manifest_is_stale(manifest, project_dir) and adapter in (None, _adapter_of(manifest)):
         return manifest
     if not (project_dir / "dbt_project.yml").exists():
         raise ManifestError(
@@ -58,3 +63,9 @@ def ensure_manifest(project_dir: Path, profiles_dir: Path, target: str | None) -
                     fix="fix the dbt project until `dbt parse` succeeds")
         )
     return manifest
+
+
+def _adapter_of(manifest: Path) -> str | None:
+    with manifest.open("rb") as handle:
+        found = _ADAPTER_TYPE.search(handle.read(_METADATA_BYTES))
+    return found.group(1).decode() if found else None

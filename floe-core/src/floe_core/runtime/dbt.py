@@ -317,6 +317,9 @@ class _Failed:
 def _duckdb_env(artifacts: CompiledArtifacts) -> Iterator[None]:
     # The demo profiles read the DuckDB path from this variable; an absolute path keeps dbt independent
     # of the working directory the engine starts tasks in.
+    if artifacts.plugins.compute.kind != "duckdb":
+        yield
+        return
     previous = os.environ.get(DUCKDB_PATH_ENV)
     os.environ[DUCKDB_PATH_ENV] = str(duckdb_path(artifacts))
     try:
@@ -399,15 +402,17 @@ def _check_project(artifacts: CompiledArtifacts) -> None:
                 "transforms.dbt.profilesDir in floe.yaml and re-compile",
             )
         )
-    if (
-        artifacts.plugins.compute.kind == "duckdb"
-        and importlib.util.find_spec("dbt") is not None
-        and importlib.util.find_spec("dbt.adapters.duckdb") is None
-    ):
-        raise RuntimeFailure(Problem("the dbt-duckdb adapter is not installed", fix=_INSTALL_FIX))
+    kind = artifacts.plugins.compute.kind
+    if importlib.util.find_spec("dbt") is not None and importlib.util.find_spec(f"dbt.adapters.{kind}") is None:
+        fix = _INSTALL_FIX if kind == "duckdb" else f"pip install dbt-{kind} in the environment that runs the jobs"
+        raise RuntimeFailure(
+            Problem(f"the dbt-{kind} adapter is not installed", field="plugins.compute.kind", found=kind, fix=fix)
+        )
 
 
 def _check_duckdb_folder(artifacts: CompiledArtifacts) -> None:
+    if artifacts.plugins.compute.kind != "duckdb":
+        return
     folder = duckdb_path(artifacts).parent
     if not folder.is_dir():
         raise RuntimeFailure(
