@@ -9,6 +9,6 @@ RESOLVE_DATE="2026-11-28T00:00:00Z"
 declare -A ENV_PYTHON=(
   [dagster19]=3.10 [dagster110]=3.11 [dagster111]=3.12 [dagster112]=3.12 [dagster113]=3.13
   [airflow30]=3.10 [airflow31]=3.11 [airflow32]=3.12 [airflow33]=3.13
-  [latest]=3.13 [cosmos]=3.12
+  [latest]=3.13 [postgres]=3.12
 )
-ENVS=(dagster19 dagster110 dagster111 dagster112 dagster113 airflow30 airflow31 airflow32 airflow33 latest cosmos)
+ENVS=(dagster19 dagster110 dagster111 dagster112 dagster113 airflow30 airflow31 airflow32 airflow33 latest postgres)

@@ -37,6 +37,7 @@ CHECKS = "test_every_check_is_attached_to_its_asset_and_blocks_only_when_severit
 JOBS = "test_each_job_runs_exactly_its_resolved_asset_selection"
 CRON = "test_each_cron_schedule_fires_at_the_times_floe_core_computes"
 AFTER = "test_a_schedule_after_other_jobs_fires_once_all_of_them_succeeded_and_not_before"
+PARTITIONED = "test_a_partitioned_schedule_runs_each_window_once_as_it_closes_and_nothing_past_the_end"
 TIME_KEYS = "test_time_window_partition_keys_equal_the_artifacts"
 STATIC_KEYS = "test_static_partition_keys_equal_the_artifacts"
 MAPPING = "test_a_partition_mapping_names_the_upstream_partitions_floe_core_computes"
@@ -255,6 +256,13 @@ def dagster_c4_job_missing_asset() -> None:
 def dagster_c5_timezone_dropped() -> None:
     _wrap(f"{D}.schedules:cron_schedule",
           _when(lambda s: s.timezone != "UTC", lambda s: s.model_copy(update={"timezone": "UTC"})))
+
+
+@fault("dagster", "C19", PARTITIONED, "a partitioned schedule's tick runs the day before it, past the partitions' "
+       "end too")
+def dagster_c19_runs_past_the_end() -> None:
+    _wrap(f"{D}.schedules:closed_partition_keys",
+          lambda original: lambda parts, partitions_def, moment: [(moment - timedelta(days=1)).date().isoformat()])
 
 
 @fault("dagster", "C6", AFTER, "the after-jobs run-status sensor monitors only its first job (metadata and body "
@@ -543,6 +551,11 @@ def airflow_c4_job_missing_asset() -> None:
 def airflow_c5_timezone_dropped() -> None:
     for target in (f"{A}.timetables:schedule_timetable", f"{A}.dags:schedule_timetable"):
         _wrap(target, _when(lambda s: s.timezone != "UTC", lambda s: s.model_copy(update={"timezone": "UTC"})))
+
+
+@fault("airflow", "C19", PARTITIONED, "partitioned timetables are built without the partitions' end")
+def airflow_c19_timetable_without_end() -> None:
+    _wrap(f"{A}.timetables:partitions_end", lambda original: lambda parts: None)
 
 
 @fault("airflow", "C5", CRON, "cron schedules use Airflow's own CronTriggerTimetable (a spring-forward gap fires "

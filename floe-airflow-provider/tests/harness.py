@@ -116,6 +116,21 @@ class AirflowHarness(ProviderHarness):
         dag = own or self.dags[self.naming.dag_id(self._schedule(schedule).job)]
         return list(islice(_compat.iter_fire_times(dag.timetable, after), count))
 
+    def scheduled_runs(self, schedule: str, after: datetime, until: datetime) -> list[tuple[datetime, list[str]]]:
+        """The DagRuns the scheduler makes from the stored DAG's timetable, catching up from its start date as
+        for a new DAG, each with the partitions a run of that data interval resolves."""
+        job = self._schedule(schedule).job
+        dag = self.dags.get(self.naming.schedule_dag_id(schedule)) or self.dags[self.naming.dag_id(job)]
+        runs: list[tuple[datetime, list[str]]] = []
+        for info in _compat.iter_dagrun_infos(dag.timetable, dag.start_date or after):
+            if info.run_after > until:
+                break
+            if info.run_after > after:
+                context = {"data_interval_end": info.data_interval.end, "params": {}}
+                resolved = partitions.resolve(self._artifacts, self._artifacts.jobs_by_name[job], context)
+                runs.append((info.run_after, [p.key for p in resolved]))
+        return runs
+
     def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
         from asset_triggers import tick_asset_scheduled
 
@@ -136,13 +151,8 @@ class AirflowHarness(ProviderHarness):
 
     def _dag_partition_keys(self, job: str, dag: Any) -> list[str]:
         """A static DAG's keys are its `partition` param's choices. A time-partitioned DAG has one key per data
-        interval its timetable makes from its start date, as a run of that interval resolves it, up to the
-        first interval whose run refuses its window (past the partition set's end).
-
-        Why not the DAG's `end_date`: Airflow runs no task of a run whose logical date is after it, and a
-        manual run (a user picking a partition in the trigger form) has the trigger's date."""
-        from floe_core.errors import RuntimeFailure
-
+        interval its timetable makes from its start date, as a run of that interval resolves it; the timetable
+        ends with the partition set (a run it made past the end would refuse its window, and fail C7)."""
         if PARAM_PARTITION not in dag.params:
             return []
         choices = [k for k in (dag.params.get_param(PARAM_PARTITION).schema.get("enum") or []) if k is not None]
@@ -151,11 +161,7 @@ class AirflowHarness(ProviderHarness):
         keys: list[str] = []
         for info in islice(_compat.iter_dagrun_infos(dag.timetable, dag.start_date), _MOST_WINDOWS):
             context = {"data_interval_end": info.data_interval.end, "params": {}}
-            try:
-                resolved = partitions.resolve(self._artifacts, self._artifacts.jobs_by_name[job], context)
-            except RuntimeFailure:
-                break
-            keys += [p.key for p in resolved]
+            keys += [p.key for p in partitions.resolve(self._artifacts, self._artifacts.jobs_by_name[job], context)]
         return keys
 
     def upstream_partition_keys(self, asset: str, partition: str, upstream: str) -> list[str]:

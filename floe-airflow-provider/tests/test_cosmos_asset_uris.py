@@ -6,44 +6,15 @@ Asset event for each table it built. floe's Assets are read from its DAGs as the
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from floe_airflow_provider import AirflowOrchestratorPlugin, _compat
-from floe_contract_tests.probes import compile_to_file, copy_project, free_port
-from floe_core import CompiledArtifacts, load_artifacts
-from floe_core.postgres_server import postgres_server
+from floe_core import CompiledArtifacts
 
-pytestmark = pytest.mark.cosmos
+pytestmark = pytest.mark.postgres
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
 COSMOS_DAG = "cosmos_jaffle_floe"
-
-
-@pytest.fixture(scope="module")
-def postgres_port() -> Iterator[int]:
-    """A PostgreSQL server on loopback; the demo's `pg` target reaches it through FLOE_PG_PORT."""
-    port = free_port()
-    with postgres_server(port):
-        os.environ["FLOE_PG_PORT"] = str(port)
-        try:
-            yield port
-        finally:
-            os.environ.pop("FLOE_PG_PORT", None)
-
-
-@pytest.fixture(scope="module")
-def pg_demo(tmp_path_factory: pytest.TempPathFactory, postgres_port: int) -> CompiledArtifacts:
-    """The demo compiled for its `pg` target."""
-    project = copy_project(DEMO, tmp_path_factory.mktemp("pg") / "jaffle_floe")
-    spec_file = project / "floe.yaml"
-    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-    spec["transforms"]["dbt"]["target"] = "pg"
-    spec_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return load_artifacts(compile_to_file(project))
 
 
 def floe_table_assets(artifacts: CompiledArtifacts) -> dict[str, str]:
@@ -125,23 +96,3 @@ def test_floes_table_assets_are_the_assets_cosmos_records_for_the_same_models(
     assert f"postgres://127.0.0.1:{pg_demo.plugins.compute.port}/postgres/public/orders" in cosmos
     assert f"postgres://127.0.0.1:{pg_demo.plugins.compute.port}/postgres/snapshots/customers_snapshot" in cosmos
 
-
-def test_floe_runs_the_demos_nightly_job_on_postgres_and_airflow_records_its_tables(
-    pg_demo: CompiledArtifacts,
-) -> None:
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    record = AirflowOrchestratorPlugin().run_job(pg_demo, "nightly")
-    assert record.status == "success", {k: o.status for k, o in record.assets.items()}
-    job_assets = set(pg_demo.jobs_by_name["nightly"].assets)
-    assert {k for k, o in record.assets.items() if o.status == "materialized"} == job_assets
-    with create_session() as session:
-        uris = set(session.scalars(
-            select(AssetModel.uri).join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
-            .where(AssetEvent.source_dag_id == "jaffle_floe.nightly")
-        ))
-    port = pg_demo.plugins.compute.port
-    assert f"postgres://127.0.0.1:{port}/postgres/public/orders" in uris
-    assert f"postgres://127.0.0.1:{port}/postgres/public/raw_orders" in uris

@@ -4,7 +4,6 @@ Asset that floe's task for that model produces."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import yaml
 from floe_airflow_provider import _compat
 from floe_contract_tests.probes import compile_to_file, copy_project
 
-pytestmark = pytest.mark.cosmos
+pytestmark = pytest.mark.postgres
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
@@ -42,9 +41,11 @@ def _producers_and_consumers(uri: str) -> tuple[set[tuple[str, str]], set[str]]:
         return ({(t.dag_id, t.task_id) for t in asset.producing_tasks}, {d.dag_id for d in asset.scheduled_dags})
 
 
-def test_after_the_switch_the_downstream_dag_is_scheduled_on_floes_asset_for_the_table(tmp_path: Path) -> None:
+def test_after_the_switch_the_downstream_dag_is_scheduled_on_floes_asset_for_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Compiled at the pg target's default address (no server needed to parse), the one the snippets name.
-    assert "FLOE_PG_PORT" not in os.environ
+    monkeypatch.delenv("FLOE_PG_PORT", raising=False)
     before, after, downstream = _snippets()
     assert "DbtDag" in before and "build_dags_or_import_error" in after
     dags = tmp_path / "dags"

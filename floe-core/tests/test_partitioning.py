@@ -13,7 +13,14 @@ from floe_core.artifacts import (
     TimeWindowMapping,
     TimeWindowPartitions,
 )
-from floe_core.partitioning import partition_keys, partition_vars, time_window, upstream_partition_keys
+from floe_core.cron import fire_times
+from floe_core.partitioning import (
+    partition_keys,
+    partition_vars,
+    scheduled_windows,
+    time_window,
+    upstream_partition_keys,
+)
 
 DAILY = TimeWindowPartitions(name="daily", cadence="daily", start=datetime(2024, 1, 1), end=datetime(2024, 1, 4),
                              timezone="Europe/Amsterdam")
@@ -107,3 +114,25 @@ BY_REGION = MultiPartitions(name="by_region", dimensions=(PartitionDimension(nam
 )
 def test_a_mapping_names_the_upstream_partitions_a_partition_reads(up, down, mapping, key, expected) -> None:
     assert upstream_partition_keys(up, down, mapping, key) == expected
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+def test_a_partitioned_schedule_runs_each_window_as_it_closes_and_stops_at_the_end() -> None:
+    fires = fire_times("0 1 * * *", "UTC", _utc(2023, 12, 31), 6)  # 2024-01-01 01:00 ... 01-06 01:00
+    assert scheduled_windows(DAILY, fires) == [
+        (_utc(2024, 1, 2, 1), "2024-01-01"), (_utc(2024, 1, 3, 1), "2024-01-02"), (_utc(2024, 1, 4, 1), "2024-01-03")]
+
+
+def test_a_schedule_faster_than_its_windows_runs_each_window_once() -> None:
+    fires = fire_times("0 */6 * * *", "UTC", _utc(2024, 1, 1, 23), 6)  # every 6 hours from 01-02 00:00
+    assert scheduled_windows(DAILY, fires) == [(_utc(2024, 1, 2), "2024-01-01"), (_utc(2024, 1, 3), "2024-01-02")]
+
+
+def test_windows_without_end_keep_running() -> None:
+    open_ended = DAILY.model_copy(update={"end": None})
+    fires = fire_times("0 1 * * *", "UTC", _utc(2024, 1, 9), 2)
+    assert scheduled_windows(open_ended, fires) == [
+        (_utc(2024, 1, 9, 1), "2024-01-08"), (_utc(2024, 1, 10, 1), "2024-01-09")]

@@ -75,6 +75,23 @@ class DagsterHarness(ProviderHarness):
         found = self.repository.get_schedule_def(schedule)
         return _compat.cron_ticks(found.cron_schedule, found.execution_timezone or "UTC", after, count)
 
+    def scheduled_runs(self, schedule: str, after: datetime, until: datetime) -> list[tuple[datetime, list[str]]]:
+        """The schedule evaluated at each of its ticks as the daemon ticks it, keeping the run requests whose run
+        key the schedule has not used yet (the daemon launches no second run for a run key)."""
+        found = self.repository.get_schedule_def(schedule)
+        ticks = _compat.cron_ticks(found.cron_schedule, found.execution_timezone or "UTC", after, 400)
+        runs: list[tuple[datetime, list[str]]] = []
+        used: set[str | None] = set()
+        for tick in (t for t in ticks if t <= until):
+            with dg.build_schedule_context(instance=self._plugin.instance, scheduled_execution_time=tick,
+                                           repository_def=self.repository) as context:
+                requests = found.evaluate_tick(context).run_requests or []
+            new = [r for r in requests if r.run_key is None or r.run_key not in used]
+            used.update(r.run_key for r in new)
+            if new:
+                runs.append((tick, [str(r.partition_key) for r in new]))
+        return runs
+
     def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
         # Dagster runs a schedule that waits on other jobs as a run-status sensor, ticked like any sensor.
         found = self.repository.get_sensor_def(schedule)

@@ -80,6 +80,11 @@ class ProviderHarness(ABC):
         """The next `count` fire times strictly after `after`, computed by the engine's own timetable."""
 
     @abstractmethod
+    def scheduled_runs(self, schedule: str, after: datetime, until: datetime) -> list[tuple[datetime, list[str]]]:
+        """The runs the engine's scheduler makes for a partitioned schedule, fire time in (`after`, `until`],
+        each with the partition keys it processes; a tick that makes no run is left out."""
+
+    @abstractmethod
     def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
         """Evaluate a schedule that runs after other jobs once, now, the way the engine's scheduler does,
         consuming what it fires on (so the next tick fires only on new successes)."""

@@ -6,9 +6,16 @@ from datetime import datetime
 from pathlib import Path
 
 from floe_core import AssetGraph, CompiledArtifacts, RunFilter
-from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, SqlSensor
-from floe_core.cron import fire_times
-from floe_core.partitioning import partition_keys, upstream_partition_keys
+from floe_core.artifacts import (
+    AssetSensor,
+    CustomSensor,
+    FileSensor,
+    RunStatusSensor,
+    SqlSensor,
+    TimeWindowPartitions,
+)
+from floe_core.cron import fire_times, iter_fire_times
+from floe_core.partitioning import partition_keys, scheduled_windows, upstream_partition_keys
 
 from floe_contract_tests.harness import CheckView, ProviderHarness, RunRequestView, SensorTick
 from floe_contract_tests.reference import ReferenceDefinitions, ReferenceOrchestratorPlugin
@@ -47,6 +54,17 @@ class ReferenceHarness(ProviderHarness):
     def schedule_fire_times(self, schedule: str, after: datetime, count: int) -> list[datetime]:
         found = self._schedule(schedule)
         return fire_times(found.cron, found.timezone, after, count)
+
+    def scheduled_runs(self, schedule: str, after: datetime, until: datetime) -> list[tuple[datetime, list[str]]]:
+        found = self._schedule(schedule)
+        parts = self._artifacts.partitions_by_name[self._artifacts.jobs_by_name[found.job].partitions or ""]
+        assert isinstance(parts, TimeWindowPartitions), "the reference schedules time-window partitions only"
+        fires = []
+        for fire in iter_fire_times(found.cron, found.timezone, after):
+            if fire > until:
+                break
+            fires.append(fire)
+        return [(fire, [key]) for fire, key in scheduled_windows(parts, fires)]
 
     def tick_schedule(self, schedule: str, cursor: str | None = None) -> SensorTick:
         """Fires once every job it waits for succeeded after the later of its own job's last start and the

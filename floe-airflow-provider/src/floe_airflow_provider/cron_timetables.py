@@ -129,7 +129,30 @@ class FloeCronTriggerTimetable(_FloeCron):
 
 class FloeCronDataIntervalTimetable(_FloeCron):
     """A run per interval between two fire times, started at its end, as Airflow's `CronDataIntervalTimetable`:
-    a partitioned schedule's run covers the window that just closed."""
+    a partitioned schedule's run covers the window that just closed.
+
+    `until` is where the partitions end: no interval starts there or later, so the scheduler makes no run
+    for a window the partition set does not have. Not the DAG's `end_date`: Airflow gives that to every task
+    too, and a manual run dated after it would get no task instances.
+    """
+
+    def __init__(self, cron: str, timezone: str, until: datetime | None = None) -> None:
+        super().__init__(cron, timezone)
+        self._until = pendulum.instance(until).in_timezone("UTC") if until is not None else None
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> Timetable:
+        until = data.get("until")
+        return cls(data["expression"], data["timezone"], datetime.fromisoformat(until) if until else None)
+
+    def serialize(self) -> dict[str, Any]:
+        data = super().serialize()
+        if self._until is not None:
+            data["until"] = self._until.isoformat()
+        return data
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._expression, self._timezone, self._until))
 
     def infer_manual_data_interval(self, *, run_after: pendulum.DateTime) -> DataInterval:
         # A run triggered by hand covers the last whole interval before it.
@@ -155,6 +178,8 @@ class FloeCronDataIntervalTimetable(_FloeCron):
             if start <= last_automated_data_interval.start:
                 start = self._next_after(last_automated_data_interval.start)
         if restriction.latest is not None and start > restriction.latest:
+            return None
+        if self._until is not None and start >= self._until:
             return None
         return DagRunInfo.interval(start=start, end=self._next_after(start))
 

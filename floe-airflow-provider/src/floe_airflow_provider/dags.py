@@ -162,7 +162,7 @@ class DagFactory:
         with DAG(
             dag_id=self.naming.schedule_dag_id(schedule.name),
             description=schedule.description or f"floe schedule {schedule.name}: triggers job {schedule.job}",
-            schedule=schedule_timetable(schedule, self.naming),
+            schedule=schedule_timetable(schedule, self.artifacts, self.naming),
             start_date=None,
             catchup=False,
             max_active_runs=1,

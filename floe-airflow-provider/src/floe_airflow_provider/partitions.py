@@ -221,6 +221,15 @@ def time_partitions_of(parts: Partitions | None) -> TimeWindowPartitions | None:
     return None
 
 
+def partitions_end(parts: TimeWindowPartitions | None) -> datetime | None:
+    """Where the last window ends, as an aware datetime; None for windows without end (or no windows)."""
+    from floe_core.cron import get_timezone
+
+    if parts is None or parts.end is None:
+        return None
+    return parts.end.replace(tzinfo=get_timezone(parts.timezone))
+
+
 def window_start(parts: TimeWindowPartitions) -> datetime:
     """The first window's start as an aware datetime: a partitioned DAG's fixed `start_date`."""
     from floe_core.cron import get_timezone

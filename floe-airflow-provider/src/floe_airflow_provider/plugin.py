@@ -123,7 +123,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
 
         naming = DagNaming.of(artifacts)
         schedules = sorted(artifacts.orchestration.schedules, key=lambda s: s.name)
-        return [schedule_timetable(s, naming) for s in schedules]
+        return [schedule_timetable(s, artifacts, naming) for s in schedules]
 
     def generate_sensors(self, artifacts: CompiledArtifacts) -> Sequence[Any]:
         """Per floe sensor, in name order: the DAG that evaluates it and triggers its job."""

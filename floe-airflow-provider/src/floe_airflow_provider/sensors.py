@@ -109,7 +109,11 @@ class SensorDagBuilder:
             "timeout": _POLL_TIMEOUT,
             "soft_fail": True,
         }
-        if sensor.connection == "duckdb" and not _compat.has_duckdb_provider():
+        # floe-core evaluates `connection: duckdb` where the DuckDB provider is missing, and refuses it, naming
+        # the field, where the warehouse is not DuckDB (a DuckDB hook would wait for a file that never comes).
+        if sensor.connection == "duckdb" and (
+            not _compat.has_duckdb_provider() or self.artifacts.plugins.compute.kind != "duckdb"
+        ):
             return self._poke_task_sql(sensor, common)
         from floe_airflow_provider.sql_sensor import FloeSqlSensor
 

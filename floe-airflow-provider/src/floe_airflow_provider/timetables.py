@@ -2,9 +2,10 @@
 
 - a cron schedule: `FloeCronTriggerTimetable(cron, timezone)`, firing at the cron's wall-clock times in
   that timezone as floe_core.cron computes them, DST changes included (see cron_timetables.py);
-- a partitioned schedule: `FloeCronDataIntervalTimetable(cron, timezone)`, so each run has a data interval
-  that ends at its fire time, and the run's partition is the last window that closed by then (equal to the
-  data interval when the cron ticks on the partition boundaries, e.g. `0 0 * * *` for daily windows);
+- a partitioned schedule: `FloeCronDataIntervalTimetable(cron, timezone, until)`, so each run has a data
+  interval that ends at its fire time, and the run's partition is the last window that closed by then (equal
+  to the data interval when the cron ticks on the partition boundaries, e.g. `0 0 * * *` for daily windows);
+  `until`, the partitions' end, stops it there;
 - `after_jobs`: Asset-aware scheduling on the upstream jobs' "succeeded" Assets, combined with `&`;
 - a job with no schedule but time-window partitions: the partition cadence as a data-interval timetable,
   created paused, so Airflow knows its windows (the grid, backfills) but never runs it on its own;
@@ -31,7 +32,7 @@ from floe_core.partitioning import CADENCE_CRON
 from floe_airflow_provider import _compat
 from floe_airflow_provider.cron_timetables import FloeCronDataIntervalTimetable, FloeCronTriggerTimetable
 from floe_airflow_provider.naming import DagNaming
-from floe_airflow_provider.partitions import time_partitions_of
+from floe_airflow_provider.partitions import partitions_end, time_partitions_of
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.asset import BaseAsset
@@ -45,14 +46,16 @@ class DagSchedule:
     paused: bool
 
 
-def schedule_timetable(schedule: Schedule, naming: DagNaming) -> Any:
+def schedule_timetable(schedule: Schedule, artifacts: CompiledArtifacts, naming: DagNaming) -> Any:
     """The Airflow schedule of one floe schedule, on its own."""
     if schedule.after_jobs:
         assets: list[BaseAsset] = [naming.job_succeeded_asset(job) for job in sorted(schedule.after_jobs)]
         return reduce(lambda a, b: a & b, assets) if len(assets) > 1 else assets[0]
     assert schedule.cron is not None
     if schedule.partitioned:
-        return FloeCronDataIntervalTimetable(schedule.cron, schedule.timezone)
+        job = artifacts.jobs_by_name[schedule.job]
+        parts = time_partitions_of(artifacts.partitions_by_name.get(job.partitions or ""))
+        return FloeCronDataIntervalTimetable(schedule.cron, schedule.timezone, partitions_end(parts))
     return FloeCronTriggerTimetable(schedule.cron, schedule.timezone)
 
 
@@ -62,14 +65,15 @@ def job_schedule(artifacts: CompiledArtifacts, job: Job, naming: DagNaming) -> D
         parts = time_partitions_of(artifacts.partitions_by_name.get(job.partitions or ""))
         if parts is None or own_schedule_dags(artifacts, job):
             return DagSchedule(None, paused=False)
-        return DagSchedule(FloeCronDataIntervalTimetable(CADENCE_CRON[parts.cadence], parts.timezone), True)
+        timetable = FloeCronDataIntervalTimetable(CADENCE_CRON[parts.cadence], parts.timezone, partitions_end(parts))
+        return DagSchedule(timetable, True)
     paused = not any(s.enabled for s in schedules)
     crons = [s for s in schedules if s.cron is not None]
     after = [s for s in schedules if s.after_jobs]
-    condition = reduce(lambda a, b: a | b, [schedule_timetable(s, naming) for s in after]) if after else None
+    condition = reduce(lambda a, b: a | b, [schedule_timetable(s, artifacts, naming) for s in after]) if after else None
     if not crons:
         return DagSchedule(condition, paused)
-    timetable = schedule_timetable(crons[0], naming)
+    timetable = schedule_timetable(crons[0], artifacts, naming)
     if condition is None:
         return DagSchedule(timetable, paused)
     return DagSchedule(_compat.AssetOrTimeSchedule(timetable=timetable, assets=condition), paused)

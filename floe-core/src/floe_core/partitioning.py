@@ -6,7 +6,7 @@ Engine-neutral truth for the contract suite: each provider must report these key
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import product
 
@@ -86,6 +86,22 @@ def time_window(parts: TimeWindowPartitions, key: str) -> tuple[datetime, dateti
         raise KeyError(f"{key!r} is not a key of partitions {parts.name!r} (format {parts.fmt!r})") from None
     end = next(iter_fire_times(CADENCE_CRON[parts.cadence], parts.timezone, start))
     return start, end
+
+
+def scheduled_windows(parts: TimeWindowPartitions, fires: Iterable[datetime]) -> list[tuple[datetime, str]]:
+    """What a partitioned schedule runs, fire by fire: the latest window closed at or before the fire, each
+    window once. A fire before the first window closes, or once the last window has run, runs nothing and is
+    left out, so a schedule over partitions that end stops making runs there."""
+    fires = list(fires)
+    starts = window_starts(parts, until=max(fires)) if fires else []
+    closes = [*starts[1:], time_window(parts, window_keys(parts, starts)[-1])[1]] if starts else []
+    windows = list(zip(window_keys(parts, starts), closes, strict=True))
+    runs: list[tuple[datetime, str]] = []
+    for fire in fires:
+        closed = [key for key, close in windows if close <= fire]
+        if closed and (not runs or runs[-1][1] != closed[-1]):
+            runs.append((fire, closed[-1]))
+    return runs
 
 
 def split_multi_key(parts: MultiPartitions, key: str) -> dict[str, str]:

@@ -9,7 +9,11 @@ clauses its answers would be the artifacts themselves.
 from floe_contract_tests.suite.backfill import BackfillContract, HistoryContract
 from floe_contract_tests.suite.execution import ExecutionContract
 from floe_contract_tests.suite.partitions import PartitionContract
-from floe_contract_tests.suite.schedules import ScheduleContract, ScheduleDependencyContract
+from floe_contract_tests.suite.schedules import (
+    PartitionedScheduleContract,
+    ScheduleContract,
+    ScheduleDependencyContract,
+)
 from floe_contract_tests.suite.sensors import SensorContract, SensorWiringContract
 from floe_contract_tests.suite.structure import StructureContract
 
@@ -27,6 +31,7 @@ class BehaviourSuite(
 class ContractSuite(
     StructureContract,
     ScheduleContract,
+    PartitionedScheduleContract,
     PartitionContract,
     SensorWiringContract,
     BehaviourSuite,
@@ -41,6 +46,7 @@ __all__ = [
     "ExecutionContract",
     "HistoryContract",
     "PartitionContract",
+    "PartitionedScheduleContract",
     "ScheduleContract",
     "ScheduleDependencyContract",
     "SensorContract",

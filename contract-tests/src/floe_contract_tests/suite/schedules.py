@@ -1,5 +1,6 @@
-"""C5-C6: schedules fire when floe-core says they fire, across DST changes in several timezones, and a
-schedule that waits on other jobs fires once all of them succeeded."""
+"""C5-C6, C19: schedules fire when floe-core says they fire, across DST changes in several timezones; a
+schedule that waits on other jobs fires once all of them succeeded; a partitioned schedule runs each window
+once as it closes, and nothing once its partitions have ended."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 from floe_core import CompiledArtifacts
+from floe_core.artifacts import TimeWindowPartitions
 from floe_core.cron import fire_times
+from floe_core.partitioning import scheduled_windows
 
 from floe_contract_tests.capabilities import clause, requires
 from floe_contract_tests.harness import ProviderHarness
@@ -35,11 +38,33 @@ class ScheduleContract:
         self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts, after: datetime
     ) -> None:
         for schedule in contract_artifacts.orchestration.schedules:
-            if schedule.cron is None:
+            # A partitioned schedule makes a run only for a window that closed, so its runs are C19's.
+            if schedule.cron is None or schedule.partitioned:
                 continue
             expected = fire_times(schedule.cron, schedule.timezone, after, COUNT)
             got = harness.schedule_fire_times(schedule.name, after, COUNT)
             assert _utc(got) == _utc(expected), f"{schedule.name} ({schedule.cron} {schedule.timezone})"
+
+
+class PartitionedScheduleContract:
+    @clause("C19")
+    @requires("cron_schedules", "partitioned_schedules")
+    @pytest.mark.parametrize("after", [
+        pytest.param(datetime(2023, 12, 30, tzinfo=timezone.utc), id="from-before-the-first-window"),
+        pytest.param(datetime(2024, 1, 10, tzinfo=timezone.utc), id="to-past-the-last-window"),
+    ])
+    def test_a_partitioned_schedule_runs_each_window_once_as_it_closes_and_nothing_past_the_end(
+        self, harness: ProviderHarness, contract_artifacts: CompiledArtifacts, after: datetime
+    ) -> None:
+        schedule = next(s for s in contract_artifacts.orchestration.schedules if s.partitioned and s.cron)
+        parts = contract_artifacts.partitions_by_name[contract_artifacts.jobs_by_name[schedule.job].partitions or ""]
+        assert isinstance(parts, TimeWindowPartitions) and parts.end is not None
+        assert schedule.cron is not None
+        fires = fire_times(schedule.cron, schedule.timezone, after, 10)
+        expected = [(fire, [key]) for fire, key in scheduled_windows(parts, fires)]
+        assert 0 < len(expected) < len(fires), "the fires cover a partition set's edge"
+        got = harness.scheduled_runs(schedule.name, after, fires[-1])
+        assert [(t.astimezone(timezone.utc), keys) for t, keys in got] == expected, schedule.name
 
 
 class ScheduleDependencyContract:

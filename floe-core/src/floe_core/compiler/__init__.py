@@ -27,12 +27,13 @@ from floe_core.artifacts import (
     Transforms,
 )
 from floe_core.artifacts.compiled import default_profiles_dir
-from floe_core.compiler.compute import DbtTarget, compute_settings, read_dbt_target
+from floe_core.compiler.compute import compute_settings
 from floe_core.compiler.dbt_assets import DbtTranslator, build_checks, build_dbt_assets, build_exposures
 from floe_core.compiler.inferred_spec import DBT_PROJECT_FILE, infer_spec
 from floe_core.compiler.manifest_source import ensure_manifest
 from floe_core.compiler.orchestration import Resolver
 from floe_core.compiler.spec_loader import load_spec
+from floe_core.dbt_profile import DbtTarget, read_dbt_target
 from floe_core.errors import FloeError
 from floe_core.graph import AssetGraph
 from floe_core.manifest import read_manifest

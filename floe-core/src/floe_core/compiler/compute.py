@@ -8,28 +8,15 @@ parsed without dbt or its profile, so the address has to be in the artifacts. Cr
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from floe_core.artifacts import ComputeSettings
+from floe_core.dbt_profile import DbtTarget
 from floe_core.errors import Problem, SpecError
 from floe_core.spec import FloeSpec
 
 SUPPORTED_ADAPTERS = ("duckdb", "postgres")
 POSTGRES_DEFAULT_PORT = 5432
-
-
-@dataclass(frozen=True)
-class DbtTarget:
-    """The few fields of a dbt profile target floe reads, rendered as dbt renders them."""
-
-    adapter: str | None = None
-    host: str | None = None
-    port: int | None = None
 
 
 def compute_settings(
@@ -64,56 +51,3 @@ def compute_settings(
     settings["host"] = host
     settings["port"] = declared.port or target.port or POSTGRES_DEFAULT_PORT
     return ComputeSettings(**settings)
-
-
-def read_dbt_target(profiles_dir: Path, profile: str | None, target: str | None) -> DbtTarget:
-    """The adapter, host and port of the dbt target, or an empty DbtTarget when profiles.yml is not at hand.
-
-    Values are rendered with dbt's `env_var`, so a profile that reads the address from the environment
-    gives the address this process sees.
-    """
-    try:
-        profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return DbtTarget()
-    entry = profiles.get(profile) if isinstance(profiles, dict) and profile else None
-    if not isinstance(entry, dict):
-        return DbtTarget()
-    name = target or _render(entry.get("target"))
-    outputs = entry.get("outputs") or {}
-    output = outputs.get(name) if isinstance(outputs, dict) and name else None
-    if not isinstance(output, dict):
-        return DbtTarget()
-    port = _render(output.get("port"))
-    return DbtTarget(
-        adapter=_render(output.get("type")),
-        host=_render(output.get("host")),
-        port=int(port) if port and port.isdigit() else None,
-    )
-
-
-def _render(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    if "{{" not in text:
-        return text
-    import jinja2
-
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.globals["env_var"] = _env_var
-    for name in ("as_number", "as_text", "as_native", "as_bool"):
-        env.filters[name] = lambda v: v
-    try:
-        return env.from_string(text).render()
-    except (jinja2.TemplateError, LookupError):
-        # Left to dbt, which reports a profile it cannot render with its own message when it runs.
-        return None
-
-
-def _env_var(name: str, default: str | None = None) -> str:
-    if name in os.environ:
-        return os.environ[name]
-    if default is None:
-        raise LookupError(name)
-    return default

@@ -1,4 +1,5 @@
-"""The compute target's DuckDB file: where it is, and read-only access for Python assets and sensors."""
+"""The compute warehouse, read-only, for Python assets and sensors: DuckDB's file, or a Postgres database
+reached with the dbt target's own connection settings."""
 
 from __future__ import annotations
 
@@ -45,7 +46,6 @@ def is_lock_error(exc: BaseException | str) -> bool:
 @contextmanager
 def read_only_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
     """A read-only DuckDB connection to the compute file; raises RuntimeFailure when it cannot be opened."""
-    require_duckdb(artifacts, "a Python asset")
     duckdb = import_duckdb()
     path = duckdb_path(artifacts)
     if not path.is_file():
@@ -76,7 +76,9 @@ def read_only_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
 
 
 def read_relation(artifacts: CompiledArtifacts, relation: str) -> pa.Table:
-    """All rows of a table or view in the compute file, as a pyarrow Table."""
+    """All rows of a table or view in the compute warehouse, as a pyarrow Table."""
+    if artifacts.plugins.compute.kind == "postgres":
+        return _read_postgres_relation(artifacts, relation)
     duckdb = import_duckdb()
     with read_only_connection(artifacts) as con:
         try:
@@ -109,3 +111,56 @@ def import_duckdb() -> Any:
             )
         ) from None
     return duckdb
+
+
+@contextmanager
+def postgres_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
+    """A read-only connection to the Postgres warehouse, with the settings dbt uses: the dbt profile's target,
+    rendered where the job runs (so its `env_var`s, the password among them, are this process's)."""
+    from floe_core.dbt_profile import read_dbt_target
+
+    try:
+        import psycopg2
+    except ImportError:
+        raise RuntimeFailure(
+            Problem("the psycopg2 package is not installed", field="plugins.compute.kind", found="postgres",
+                    fix="pip install dbt-postgres (it brings psycopg2) where the jobs run")
+        ) from None
+    target = read_dbt_target(artifacts.profiles_dir, artifacts.dbt_profiles.profile, artifacts.dbt_profiles.target)
+    if target.adapter != "postgres":
+        raise RuntimeFailure(
+            Problem("the dbt target is not a Postgres target", file=str(artifacts.profiles_dir / "profiles.yml"),
+                    field="transforms.dbt.target", found=target.adapter,
+                    fix="point transforms.dbt.target at the Postgres target the artifacts were compiled for")
+        )
+    try:
+        con = psycopg2.connect(host=target.host, port=target.port or 5432, user=target.user,
+                               password=target.password or None, dbname=target.dbname)
+    except psycopg2.Error as exc:
+        raise RuntimeFailure(
+            Problem(f"cannot connect to the Postgres warehouse ({str(exc).strip()})",
+                    field="plugins.compute.host", found=f"{target.host}:{target.port}",
+                    fix="check the server is up and the dbt profile's user and password")
+        ) from None
+    try:
+        con.set_session(readonly=True, autocommit=True)
+        yield con
+    finally:
+        con.close()
+
+
+def _read_postgres_relation(artifacts: CompiledArtifacts, relation: str) -> pa.Table:
+    import psycopg2
+    import pyarrow as pa
+
+    with postgres_connection(artifacts) as con, con.cursor() as cursor:
+        try:
+            cursor.execute(f"select * from {relation}")
+        except psycopg2.Error as exc:
+            raise RuntimeFailure(
+                Problem(f"cannot read relation {relation} ({str(exc).strip()})",
+                        fix="materialize the upstream dbt asset first (run its job), then run this asset again")
+            ) from None
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    return pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})
