@@ -53,29 +53,3 @@ def demo_artifacts(demo_artifacts_path: Path) -> CompiledArtifacts:
 def dags_folder(airflow_db: Path) -> Path:
     return airflow_db / "dags"
 
-
-@pytest.fixture(scope="session")
-def postgres_port() -> Iterator[int]:
-    """A PostgreSQL server on loopback for the session; the demo's `pg` target reaches it through FLOE_PG_PORT."""
-    from floe_contract_tests.probes import free_port
-    from floe_core.postgres_server import postgres_server
-
-    port = free_port()
-    with postgres_server(port):
-        os.environ["FLOE_PG_PORT"] = str(port)
-        try:
-            yield port
-        finally:
-            os.environ.pop("FLOE_PG_PORT", None)
-
-
-@pytest.fixture(scope="session")
-def pg_demo(tmp_path_factory: pytest.TempPathFactory, postgres_port: int) -> CompiledArtifacts:
-    """The demo compiled for its `pg` target (the session's PostgreSQL server, database `postgres`)."""
-    import yaml
-
-    project = copy_project(DEMO, tmp_path_factory.mktemp("pg") / "jaffle_floe")
-    spec = yaml.safe_load((project / "floe.yaml").read_text(encoding="utf-8"))
-    spec["transforms"]["dbt"]["target"] = "pg"
-    (project / "floe.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-    return load_artifacts(compile_to_file(project))

@@ -8,14 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from floe_airflow_provider import _compat
-from floe_contract_tests.probes import compile_to_file, copy_project
+from floe_contract_tests.probes import DEMO, compile_for_target
 
 pytestmark = pytest.mark.postgres
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
 
 
 def _snippets() -> list[str]:
@@ -49,11 +47,7 @@ def test_after_the_switch_the_downstream_dag_is_scheduled_on_floes_asset_for_the
     before, after, downstream = _snippets()
     assert "DbtDag" in before and "build_dags_or_import_error" in after
     dags = tmp_path / "dags"
-    project = copy_project(DEMO, dags / "jaffle_floe")
-    spec = yaml.safe_load((project / "floe.yaml").read_text())
-    spec["transforms"]["dbt"]["target"] = "pg"
-    (project / "floe.yaml").write_text(yaml.safe_dump(spec))
-    compile_to_file(project)
+    compile_for_target(DEMO, dags / "jaffle_floe", "pg")
     (dags / "reporting.py").write_text(downstream)
     uri = re.search(r'Asset\("([^"]+)"\)', downstream).group(1)  # type: ignore[union-attr]
 

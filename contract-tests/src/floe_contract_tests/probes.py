@@ -22,6 +22,8 @@ from typing import Any
 from floe_core import CompiledArtifacts, compile_project, write_artifacts
 
 PRODUCTS = Path(__file__).parent / "products"
+# The repository's demo product (examples/jaffle_floe), beside the packages.
+DEMO = Path(__file__).resolve().parents[3] / "examples" / "jaffle_floe"
 SECRET_PRODUCT = PRODUCTS / "secret_product"
 SECRET_VARS = ("FLOE_TEST_CATALOG_TOKEN", "FLOE_TEST_S3_ACCESS_KEY_ID", "FLOE_TEST_S3_SECRET_ACCESS_KEY")
 SLOW_WRITE_PRODUCT = PRODUCTS / "slow_write_product"
@@ -61,6 +63,17 @@ def compile_to_file(project: Path) -> Path:
     result = compile_project(project)
     write_artifacts(result.artifacts, result.output)
     return result.output
+
+
+def compile_for_target(source: Path, dest: Path, target: str) -> Path:
+    """A copy of a product compiled for another target of its dbt profile (floe.yaml's transforms.dbt.target)."""
+    import yaml
+
+    project = copy_project(source, dest)
+    spec = yaml.safe_load((project / "floe.yaml").read_text(encoding="utf-8"))
+    spec.setdefault("transforms", {}).setdefault("dbt", {})["target"] = target
+    (project / "floe.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return compile_to_file(project)
 
 
 def floe_run_args(artifacts_file: Path, engine: str, job: str) -> list[str]:

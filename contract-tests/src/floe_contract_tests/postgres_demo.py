@@ -1,0 +1,105 @@
+"""The demo on a PostgreSQL warehouse, for any provider: every job runs, the dbt tables hold the rows plain
+`dbt build` writes on PostgreSQL, and the Python assets read their upstream tables from PostgreSQL.
+
+A provider binds it by subclassing `PostgresDemoSuite` with `plugin_factory` (a home folder -> its plugin). The
+session's PostgreSQL server, the demo compiled for its `pg` target and the plain build are fixtures of the
+contract-tests pytest plugin (`plugin.py`). Needs dbt-postgres, so it carries the `postgres` marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from floe_core import CompiledArtifacts, RunRecord
+from floe_core.plugin import OrchestratorPlugin
+
+# The demo's jobs, with a partition where the job is partitioned.
+RUNS = (("nightly", None), ("daily_orders", "2024-01-05"), ("regional", "eu"), ("regional", "us"),
+        ("segments", None))
+FLOE_DATABASE = "postgres"
+PLAIN_DATABASE = "plain_dbt_build"
+
+
+@contextmanager
+def database(port: int, name: str) -> Iterator[Any]:
+    """An autocommit connection to one database of the session's server, as its `floe` user."""
+    import psycopg2
+
+    con = psycopg2.connect(host="127.0.0.1", port=port, user="floe", dbname=name)
+    con.autocommit = True
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def rows(port: int, name: str, relation: str, where: str = "") -> list[tuple[Any, ...]]:
+    with database(port, name) as con, con.cursor() as cursor:
+        cursor.execute(f"select * from {relation} {where}")
+        return sorted(cursor.fetchall(), key=repr)
+
+
+@pytest.mark.postgres
+class PostgresDemoSuite:
+    plugin_factory: ClassVar[Callable[[Path], OrchestratorPlugin]]
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def floe_runs(cls, pg_demo: CompiledArtifacts, postgres_port: int,
+                  tmp_path_factory: pytest.TempPathFactory) -> list[RunRecord]:
+        # The incremental model starts empty, so afterwards it holds exactly the partition floe ran.
+        with database(postgres_port, FLOE_DATABASE) as con, con.cursor() as cursor:
+            cursor.execute("drop table if exists public.fct_daily_orders")
+        plugin = cls.plugin_factory(tmp_path_factory.mktemp("postgres-demo-home"))
+        return [plugin.run_job(pg_demo, job, partition) for job, partition in RUNS]
+
+    def test_every_job_of_the_demo_runs_on_postgres(self, pg_demo: CompiledArtifacts,
+                                                    floe_runs: list[RunRecord]) -> None:
+        for (job, partition), record in zip(RUNS, floe_runs, strict=True):
+            assert record.status == "success", (job, partition, {k: o.status for k, o in record.assets.items()})
+            materialized = {k for k, o in record.assets.items() if o.status == "materialized"}
+            assert materialized == set(pg_demo.jobs_by_name[job].assets), (job, partition)
+
+    def test_floes_tables_hold_the_rows_plain_dbt_build_writes(
+        self, pg_demo: CompiledArtifacts, floe_runs: list[RunRecord], plain_dbt_build: str, postgres_port: int
+    ) -> None:
+        compared = 0
+        for key in pg_demo.jobs_by_name["nightly"].assets:
+            asset = pg_demo.assets_by_key[key]
+            if asset.kind not in ("dbt_model", "dbt_seed") or asset.dbt is None or asset.dbt.relation is None:
+                continue  # a snapshot's rows carry the time they were taken
+            relation = asset.dbt.relation.split(".", 1)[1]  # schema.table: a connection reads its own database
+            floe = rows(postgres_port, FLOE_DATABASE, relation)
+            assert floe, key
+            assert floe == rows(postgres_port, plain_dbt_build, relation), key
+            compared += 1
+        assert compared >= 10
+        # The incremental model holds the one partition floe ran: exactly that day, as plain dbt wrote it.
+        day = rows(postgres_port, plain_dbt_build, "public.fct_daily_orders", "where order_date = date '2024-01-05'")
+        assert day and rows(postgres_port, FLOE_DATABASE, "public.fct_daily_orders") == day
+
+    def test_python_assets_read_their_upstream_tables_from_postgres(
+        self, pg_demo: CompiledArtifacts, floe_runs: list[RunRecord], plain_dbt_build: str, postgres_port: int
+    ) -> None:
+        from floe_core.runtime.iceberg import read_table
+
+        segments = read_table(pg_demo, "analytics.customer_segments").to_pylist()
+        customers = rows(postgres_port, plain_dbt_build, "public.customer_lifetime_value")
+        assert sorted(r["customer_id"] for r in segments) == sorted(int(row[0]) for row in customers)
+        regional = read_table(pg_demo, "analytics.regional_orders").to_pylist()
+        assert len(regional) == len(rows(postgres_port, plain_dbt_build, "public.orders"))
+
+    def test_a_duckdb_sql_sensor_on_a_postgres_warehouse_is_refused_naming_the_field(
+        self, pg_demo: CompiledArtifacts
+    ) -> None:
+        from floe_core.errors import RuntimeFailure
+        from floe_core.runtime.sensors import sql_condition
+
+        sensor = next(s for s in pg_demo.orchestration.sensors if s.kind == "sql")
+        with pytest.raises(RuntimeFailure) as refused:
+            sql_condition(pg_demo, sensor)
+        assert refused.value.problems[0].field == "plugins.compute.kind"
