@@ -102,4 +102,5 @@ class PostgresDemoSuite:
         sensor = next(s for s in pg_demo.orchestration.sensors if s.kind == "sql")
         with pytest.raises(RuntimeFailure) as refused:
             sql_condition(pg_demo, sensor)
-        assert refused.value.problems[0].field == "plugins.compute.kind"
+        problem = refused.value.problems[0]
+        assert (problem.field, problem.found) == (f"orchestration.sensors[{sensor.name}].connection", "duckdb")

@@ -14,7 +14,7 @@ from typing import Any
 from floe_core.artifacts import CompiledArtifacts, CustomSensor, FileSensor, SqlSensor
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.runtime.imports import load_callable, search_paths
-from floe_core.runtime.warehouse import duckdb_path, import_duckdb, is_lock_error, require_duckdb
+from floe_core.runtime.warehouse import duckdb_path, import_duckdb, is_lock_error
 
 CURSOR_VERSION = 1
 
@@ -70,7 +70,17 @@ def sql_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
                 fix="evaluate it with the engine's SQL sensor and that connection, or use connection: duckdb",
             )
         )
-    require_duckdb(artifacts, f"sensor {sensor.name!r} (connection: duckdb)")
+    kind = artifacts.plugins.compute.kind
+    if kind != "duckdb":
+        raise RuntimeFailure(
+            Problem(
+                f"sensor {sensor.name!r} uses connection 'duckdb', the DuckDB file, and this product's warehouse "
+                f"is {kind}",
+                field=f"orchestration.sensors[{sensor.name}].connection",
+                found=sensor.connection,
+                fix="name the connection of the warehouse (an Airflow connection id), or run on a DuckDB target",
+            )
+        )
     duckdb = import_duckdb()
     path = duckdb_path(artifacts)
     if not path.is_file():

@@ -24,20 +24,6 @@ def duckdb_path(artifacts: CompiledArtifacts) -> Path:
     return artifacts.in_project(artifacts.plugins.compute.path)
 
 
-def require_duckdb(artifacts: CompiledArtifacts, reader: str) -> None:
-    """Python assets and SQL sensors read the warehouse through DuckDB only; on another adapter, say so."""
-    kind = artifacts.plugins.compute.kind
-    if kind != "duckdb":
-        raise RuntimeFailure(
-            Problem(
-                f"{reader} reads the warehouse through DuckDB, and this product's warehouse is {kind}",
-                field="plugins.compute.kind",
-                found=kind,
-                fix="read the table from the Iceberg catalog instead, or run this product on a DuckDB target",
-            )
-        )
-
-
 def is_lock_error(exc: BaseException | str) -> bool:
     text = str(exc)
     return any(phrase in text for phrase in LOCK_PHRASES)
