@@ -40,11 +40,16 @@ class DagNaming:
     """
 
     product: str
-    tables: Mapping[str, str] = field(default_factory=dict)
+    artifacts: CompiledArtifacts | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, artifacts: CompiledArtifacts) -> DagNaming:
-        return cls(artifacts.identity.product, table_uris(artifacts))
+        return cls(artifacts.identity.product, artifacts)
+
+    @cached_property
+    def tables(self) -> Mapping[str, str]:
+        # Read on first use: a caller that needs only DAG ids (run, history, backfill) never walks the assets.
+        return table_uris(self.artifacts) if self.artifacts is not None else {}
 
     def dag_id(self, job: str) -> str:
         return f"{self.product}.{job}"

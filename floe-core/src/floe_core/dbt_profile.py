@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -60,15 +62,24 @@ def _render(value: object) -> str | None:
         return text
     import jinja2
 
+    try:
+        return str(_environment().from_string(text).render())
+    except (jinja2.TemplateError, LookupError):
+        # Left to dbt, which reports a profile it cannot render with its own message when it runs.
+        return None
+
+
+@cache
+def _environment() -> Any:
+    """dbt's profile Jinja, as far as a profile's address and credentials use it: `env_var` and the `as_*`
+    filters (which only change how dbt types the rendered text)."""
+    import jinja2
+
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     env.globals["env_var"] = _env_var
     for name in ("as_number", "as_text", "as_native", "as_bool"):
         env.filters[name] = lambda v: v
-    try:
-        return env.from_string(text).render()
-    except (jinja2.TemplateError, LookupError):
-        # Left to dbt, which reports a profile it cannot render with its own message when it runs.
-        return None
+    return env
 
 
 def _env_var(name: str, default: str | None = None) -> str:
