@@ -1,79 +1,87 @@
 """Deployment mode end to end: the plugin drives a running Airflow (api-server, scheduler with LocalExecutor,
-dag-processor, on a PostgreSQL metadata DB) through its REST API only, and Airflow's scheduler runs the work.
+dag-processor, on a PostgreSQL metadata DB) through its REST API only, and Airflow's scheduler runs the work, on
+the demo's PostgreSQL warehouse.
 
 What a platform team sees in Airflow afterwards is what is asserted: the DagRuns the API lists, the task
-instances' tries (a rerun is a clear of the same DagRun, so the cleared tasks are on try 2), and the backfill in
-Airflow's backfill list with one run per daily window.
+instances' times (independent models run at the same time) and tries (a rerun is a clear of the same DagRun,
+so the cleared tasks are on try 2), a run that completes although its scheduler was killed halfway, and the
+backfill in Airflow's backfill list with one run per daily window. The tables are compared with plain
+`dbt build`'s.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pytest
 from floe_airflow_provider import AirflowOrchestratorPlugin
 from floe_airflow_provider.local_ui import LocalUi, serve
-from floe_contract_tests.probes import compile_to_file, copy_project, free_port
-from floe_core import CompiledArtifacts, load_artifacts
+from floe_contract_tests.postgres_demo import database, rows
+from floe_contract_tests.probes import DEMO, compile_for_target, copy_project, free_port
+from floe_core import load_artifacts
 from floe_core.errors import RuntimeFailure
 from floe_core.plugin import BackfillRequest, RunFilter
-from floe_core.postgres_server import postgres_server
 
-pytestmark = pytest.mark.deployment
+pytestmark = [pytest.mark.deployment, pytest.mark.postgres]
 NIGHTLY = "jaffle_floe.nightly"
 DAILY = "jaffle_floe.daily_orders"
-SWITCH = "main.deployment_switch"
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "jaffle_floe"
+SWITCH = "public.deployment_switch"
+METADATA, WAREHOUSE = "deployed_airflow", "deployed_warehouse"
 
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo, with one model that fails until a switch table exists, and backfills of a run per day."""
-    project = copy_project(DEMO, tmp_path_factory.mktemp("deployment") / "jaffle_floe")
-    model = project / "models" / "marts" / "customers.sql"
+    """The demo on its `pg` target, with one model that fails until a switch table exists, and backfills of a
+    run per day."""
+    source = copy_project(DEMO, tmp_path_factory.mktemp("source") / "jaffle_floe")
+    model = source / "models" / "marts" / "customers.sql"
     model.write_text(model.read_text() + f"where (select count(*) from {SWITCH}) > 0\n")
-    spec = project / "floe.yaml"
+    spec = source / "floe.yaml"
     spec.write_text(spec.read_text().replace("maxPartitionsPerRun: 7", "maxPartitionsPerRun: 1"))
-    return compile_to_file(project)
+    return compile_for_target(source, tmp_path_factory.mktemp("deployment") / "jaffle_floe", "pg")
 
 
 @pytest.fixture(scope="module")
-def airflow(product: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUi]:
-    """Airflow's services on a PostgreSQL metadata DB, as a platform runs them."""
-    with postgres_server(free_port()) as url:
-        metadata_db = url.replace("postgresql://", "postgresql+psycopg2://")
-        with serve(product, tmp_path_factory.mktemp("deployed_airflow"), free_port(), metadata_db=metadata_db) as ui:
-            yield ui
+def airflow(product: Path, postgres_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUi]:
+    """Airflow's services on a PostgreSQL metadata DB, as a platform runs them; the warehouse a database of the
+    same server."""
+    with database(postgres_port, "postgres") as con, con.cursor() as cursor:
+        for name in (METADATA, WAREHOUSE):
+            cursor.execute(f"create database {name}")
+    metadata_db = f"postgresql+psycopg2://floe@127.0.0.1:{postgres_port}/{METADATA}"
+    with serve(product, tmp_path_factory.mktemp("deployed_airflow"), free_port(), metadata_db=metadata_db,
+               env={"FLOE_PG_DATABASE": WAREHOUSE}) as ui:
+        yield ui
 
 
 @pytest.fixture(scope="module")
 def plugin(airflow: LocalUi) -> AirflowOrchestratorPlugin:
     return AirflowOrchestratorPlugin({"dags_folder": airflow.home / "dags", "api": {"url": airflow.url,
-                                                                                   "wait_seconds": 600}})
+                                                                                   "wait_seconds": 900}})
 
 
 def _manual_runs(airflow: LocalUi, dag_id: str) -> list[tuple[str, str]]:
-    runs = airflow.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?run_type=manual")["dag_runs"]
+    runs = airflow.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?run_type=manual&order_by=start_date")["dag_runs"]
     return [(r["dag_run_id"], r["state"]) for r in runs]
 
 
-def _switch_on(artifacts: CompiledArtifacts) -> None:
-    warehouse = artifacts.project_dir / "target" / "jaffle_floe.duckdb"
-    for _ in range(30):  # a sensor's read-only poke may hold the file for a moment
-        try:
-            with duckdb.connect(str(warehouse)) as connection:
-                connection.execute(f"create table if not exists {SWITCH} as select 1 as on_")
-            return
-        except duckdb.IOException:
-            time.sleep(1)
-    raise AssertionError(f"could not open {warehouse} for writing")
+def _switch_on(postgres_port: int) -> None:
+    with database(postgres_port, WAREHOUSE) as con, con.cursor() as cursor:
+        cursor.execute(f"create table if not exists {SWITCH} as select 1 as on_")
+
+
+def _task_instances(airflow: LocalUi, run_id: str) -> list[dict[str, Any]]:
+    found = airflow.call("GET", f"/api/v2/dags/{NIGHTLY}/dagRuns/{run_id}/taskInstances?limit=100")
+    return list(found["task_instances"])
 
 
 def test_a_failed_run_is_rerun_by_clearing_its_failed_tasks_in_the_same_dag_run(
-        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path) -> None:
+        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path, postgres_port: int) -> None:
     artifacts = load_artifacts(product)
     airflow.call("PATCH", f"/api/v2/dags/{NIGHTLY}", {"is_paused": True})
     with pytest.raises(RuntimeFailure, match="is paused in Airflow"):
@@ -84,8 +92,13 @@ def test_a_failed_run_is_rerun_by_clearing_its_failed_tasks_in_the_same_dag_run(
     assert failed.assets["customers"].status == "failed"
     assert failed.assets["customer_lifetime_value"].status == "skipped"
     assert failed.assets["orders"].status == "materialized"
+    # Independent models ran at the same time: LocalExecutor's workers took their tasks side by side.
+    spans = [(t["task_id"], _time(t["start_date"]), _time(t["end_date"]))
+             for t in _task_instances(airflow, failed.run_id) if t["start_date"] and t["end_date"]]
+    assert any(a < b and a_start < b_end and b_start < a_end
+               for a, a_start, a_end in spans for b, b_start, b_end in spans), spans
 
-    _switch_on(artifacts)
+    _switch_on(postgres_port)
     rerun = plugin.run_job(artifacts, "nightly", rerun_of=failed.run_id)
     assert rerun.status == "success"
     assert rerun.run_id == failed.run_id
@@ -93,8 +106,8 @@ def test_a_failed_run_is_rerun_by_clearing_its_failed_tasks_in_the_same_dag_run(
     assert {k: (a.status, a.attempts) for k, a in rerun.assets.items()} == {
         "customers": ("materialized", 2), "customer_lifetime_value": ("materialized", 1)}
 
-    tis = airflow.call("GET", f"/api/v2/dags/{NIGHTLY}/dagRuns/{failed.run_id}/taskInstances?limit=100")
-    tries = {t["task_id"].rsplit(".", 1)[-1]: (t["state"], t["try_number"]) for t in tis["task_instances"]}
+    tries = {t["task_id"].rsplit(".", 1)[-1]: (t["state"], t["try_number"])
+             for t in _task_instances(airflow, failed.run_id)}
     assert tries["customers"] == ("success", 2)
     assert tries["customer_lifetime_value"] == ("success", 1)
     assert tries["orders"] == ("success", 1)
@@ -103,11 +116,36 @@ def test_a_failed_run_is_rerun_by_clearing_its_failed_tasks_in_the_same_dag_run(
     assert (failed.run_id, "success") in [(r.run_id, r.status) for r in history]
 
 
-def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(
-        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path) -> None:
+def test_a_run_whose_scheduler_is_killed_halfway_completes_once_it_is_started_again_with_every_row_once(
+        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path, postgres_port: int,
+        plain_dbt_build: str) -> None:
     artifacts = load_artifacts(product)
-    _switch_on(artifacts)
-    assert plugin.run_job(artifacts, "nightly").status == "success"  # daily_orders reads the nightly tables
+    _switch_on(postgres_port)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(plugin.run_job, artifacts, "nightly")
+        _wait_for_a_running_task(airflow, running)
+        airflow.services.kill("scheduler")
+        airflow.services.start("scheduler")
+        record = running.result(timeout=900)
+    assert record.status == "success", {k: a.status for k, a in record.assets.items()}
+    assert {k for k, a in record.assets.items() if a.status == "materialized"} == set(
+        artifacts.jobs_by_name["nightly"].assets)
+    compared = 0
+    for key in artifacts.jobs_by_name["nightly"].assets:
+        asset = artifacts.assets_by_key[key]
+        if asset.kind in ("dbt_model", "dbt_seed") and asset.dbt is not None and asset.dbt.relation is not None:
+            relation = asset.dbt.relation.split(".", 1)[1]
+            assert rows(postgres_port, WAREHOUSE, relation) == rows(postgres_port, plain_dbt_build, relation), key
+            compared += 1
+    assert compared >= 10
+
+
+def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(
+        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path, postgres_port: int) -> None:
+    artifacts = load_artifacts(product)
+    _switch_on(postgres_port)
+    if not plugin.run_history(RunFilter(job="nightly", statuses=("success",), limit=1)):
+        assert plugin.run_job(artifacts, "nightly").status == "success"  # daily_orders reads the nightly tables
     airflow.call("PATCH", f"/api/v2/dags/{DAILY}", {"is_paused": False})
     result = plugin.launch_backfill(artifacts, BackfillRequest(job="daily_orders", start="2024-01-03",
                                                                end="2024-01-07"))
@@ -123,7 +161,22 @@ def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(
 
     history = plugin.run_history(RunFilter(backfill_id=result.backfill_id))
     assert sorted(r.partition or "" for r in history) == list(result.partitions)
-    warehouse = artifacts.project_dir / "target" / "jaffle_floe.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        days = connection.execute("select distinct order_date from fct_daily_orders order by 1").fetchall()
-    assert [str(d) for (d,) in days] == list(result.partitions)
+    days = sorted({str(row[0]) for row in rows(postgres_port, WAREHOUSE, "public.fct_daily_orders")})
+    assert days == list(result.partitions)
+
+
+def _wait_for_a_running_task(airflow: LocalUi, running: Any) -> None:
+    """Return once a task of the newest nightly DagRun runs (others still to come)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not running.done():
+        runs = airflow.call("GET", f"/api/v2/dags/{NIGHTLY}/dagRuns?order_by=-start_date&limit=1")["dag_runs"]
+        if runs and runs[0]["state"] == "running":
+            states = [t["state"] for t in _task_instances(airflow, runs[0]["dag_run_id"])]
+            if "running" in states and states.count("success") < len(states) // 2:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"no task of a nightly run was seen running (run done: {running.done()})")
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

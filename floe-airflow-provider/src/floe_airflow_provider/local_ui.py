@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +20,13 @@ from typing import Any
 
 from floe_core.artifacts import load_artifacts
 from floe_core.errors import Problem, RuntimeFailure
-from floe_core.local_services import running, wait_for
+from floe_core.local_services import Services, running, wait_for
 
 from floe_airflow_provider.deploy import deploy
 
-_START_SECONDS = 240.0
+# Services that are still running get this long to answer (a service that ends fails at once): on a loaded
+# machine (CI runs four test envs on two cores) the first answer has taken over three minutes.
+_START_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class LocalUi:
     home: Path
     logs: Path
     token: str
+    services: Services
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Airflow's REST API (`/api/v2/...`) with this UI's token."""
@@ -43,11 +46,13 @@ class LocalUi:
             return json.loads(response.read() or b"null")
 
 
-def _environment(home: Path, url: str, port: int, metadata_db: str | None) -> dict[str, str]:
+def _environment(home: Path, url: str, port: int, metadata_db: str | None, env: Mapping[str, str] | None
+                 ) -> dict[str, str]:
     database = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_db} if metadata_db else {}
     return {
         **database,
         **os.environ,
+        **(env or {}),
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -59,25 +64,30 @@ def _environment(home: Path, url: str, port: int, metadata_db: str | None) -> di
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+        # A scheduler started after one that died takes over the dead one's task instances at this interval
+        # (Airflow's default waits five minutes).
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
     }
 
 
 @contextmanager
 def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model",
-          metadata_db: str | None = None) -> Iterator[LocalUi]:
+          metadata_db: str | None = None, env: Mapping[str, str] | None = None) -> Iterator[LocalUi]:
     """Deploy the product into `home`/dags, migrate the metadata DB, start the services; stop them on exit.
 
     The metadata DB is a SQLite file in `home` unless `metadata_db` names another (a SQLAlchemy URL, such as
     `postgresql+psycopg2://...`): on SQLite the services wait on each other's writes, and a write that waits
-    too long fails, so production-like runs use PostgreSQL.
+    too long fails, so production-like runs use PostgreSQL. `env` adds variables for the services and the
+    tasks they run (a dbt target's address, say).
     """
     deploy(load_artifacts(artifacts_file), home / "dags", mode)
     url, logs = f"http://127.0.0.1:{port}", home / "service_logs"
-    env = _environment(home, url, port, metadata_db)
+    environment = _environment(home, url, port, metadata_db, env)
     logs.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
     with open(logs / "db-migrate.log", "wb") as log:
-        if subprocess.run([*airflow, "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT).returncode:
+        migrated = subprocess.run([*airflow, "db", "migrate"], env=environment, stdout=log, stderr=subprocess.STDOUT)
+        if migrated.returncode:
             raise RuntimeFailure(Problem("`airflow db migrate` failed", file=str(logs / "db-migrate.log"),
                                          fix="read that log; AIRFLOW_HOME must be writable"))
     commands = {
@@ -86,9 +96,9 @@ def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model
         "dag-processor": [*airflow, "dag-processor"],
         "triggerer": [*airflow, "triggerer"],
     }
-    with running(commands, env, logs) as processes:
-        token = wait_for("Airflow's UI", lambda: _token(url), processes, logs, _START_SECONDS)
-        yield LocalUi(url, home, logs, token)
+    with running(commands, environment, logs) as services:
+        token = wait_for("Airflow's UI", lambda: _token(url), services, logs, _START_SECONDS)
+        yield LocalUi(url, home, logs, token, services)
 
 
 def _token(url: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 
 from floe_core.artifacts.base import FloeModel
 from floe_core.errors import Problem, RuntimeFailure
+from floe_core.polling import poll
 from pydantic import Field
 
 T = TypeVar("T")
@@ -116,18 +116,10 @@ class AirflowApi:
     def wait(self, what: str, probe: Callable[[], T | None], seconds: float | None = None) -> T:
         """`probe()`'s first answer that is not None, polled until the deadline."""
         timeout = self.config.wait_seconds if seconds is None else seconds
-        deadline = time.monotonic() + timeout
-        while True:
-            answer = probe()
-            if answer is not None:
-                return answer
-            if time.monotonic() > deadline:
-                raise RuntimeFailure(Problem(
-                    f"Airflow at {self.base}: {what} did not happen within {timeout:.0f} s",
-                    field="plugin_config.api.wait_seconds", found=timeout,
-                    fix="check that Airflow's scheduler and dag-processor run (the UI shows their health), "
-                        "or wait longer"))
-            time.sleep(_POLL_SECONDS)
+        return poll(probe, timeout, _POLL_SECONDS, lambda: Problem(
+            f"Airflow at {self.base}: {what} did not happen within {timeout:.0f} s",
+            field="plugin_config.api.wait_seconds", found=timeout,
+            fix="check that Airflow's scheduler and dag-processor run (the UI shows their health), or wait longer"))
 
 
 class ApiError(RuntimeFailure):

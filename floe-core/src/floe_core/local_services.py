@@ -6,11 +6,13 @@ answers (or telling why not, with the logs to read) and stopping them all is the
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 import urllib.error
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,42 +20,88 @@ from floe_core.errors import Problem, RuntimeFailure
 
 T = TypeVar("T")
 _POLL_SECONDS = 1.0
+_LOG_TAIL_LINES = 15
+
+
+class Services:
+    """Named engine services, each a process with its output appended to `logs/<name>.log`."""
+
+    def __init__(self, commands: Mapping[str, list[str]], env: Mapping[str, str], logs: Path) -> None:
+        self.commands, self.env, self.logs = dict(commands), dict(env), logs
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # Process groups of killed services: their workers live on until the services stop.
+        self._killed_groups: list[int] = []
+
+    def start(self, name: str) -> None:
+        with open(self.logs / f"{name}.log", "ab") as log:
+            # A session of its own per service: the engines start workers of their own (Airflow's LocalExecutor
+            # workers and `serve-logs`, Dagster's code servers) that outlive a signal to the service alone, so
+            # stopping signals the whole process group.
+            self.processes[name] = subprocess.Popen(self.commands[name], env=self.env, stdout=log,
+                                                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the service's own process, as when it crashes: the workers it started keep running."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+        self._killed_groups.append(process.pid)
+
+    def stop(self, stop_seconds: float) -> None:
+        for process in self.processes.values():
+            _signal_group(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + stop_seconds
+        for process in self.processes.values():
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        for process in self.processes.values():
+            # Workers still running after the grace period, or left behind by a service that exited.
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+        for group in self._killed_groups:
+            _signal_group(group, signal.SIGKILL)
 
 
 @contextmanager
 def running(commands: Mapping[str, list[str]], env: Mapping[str, str], logs: Path,
-            stop_seconds: float = 30.0) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Start each named command with its output in `logs/<name>.log`; terminate them all on exit."""
+            stop_seconds: float = 30.0) -> Iterator[Services]:
+    """Start each named command with its output in `logs/<name>.log`; stop them all, with every process they
+    started, on exit."""
     logs.mkdir(parents=True, exist_ok=True)
-    processes: list[subprocess.Popen[bytes]] = []
+    services = Services(commands, env, logs)
     try:
-        for name, command in commands.items():
-            with open(logs / f"{name}.log", "wb") as log:
-                processes.append(subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT))
-        yield processes
+        for name in commands:
+            services.start(name)
+        yield services
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=stop_seconds)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        services.stop(stop_seconds)
 
 
-def wait_for(what: str, probe: Callable[[], T], processes: list[subprocess.Popen[bytes]], logs: Path,
-             timeout: float) -> T:
-    """`probe()` once it stops raising a connection error; a failure naming the logs if a service ends first."""
+def _signal_group(group: int, signum: signal.Signals) -> None:
+    with suppress(ProcessLookupError):  # the service and everything it started have ended
+        os.killpg(group, signum)
+
+
+def wait_for(what: str, probe: Callable[[], T], services: Services | None, logs: Path, timeout: float) -> T:
+    """`probe()` once it stops raising a connection error; a failure quoting the logs if a service ends first
+    or nothing answers in `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return probe()
         except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, ValueError):
-            ended = [p.args[0] if isinstance(p.args, list) else p.args for p in processes if p.poll() is not None]
+            ended = [name for name, p in (services.processes if services else {}).items() if p.poll() is not None]
             if ended or time.monotonic() > deadline:
                 reason = f"{ended} ended" if ended else f"nothing answered in {timeout:.0f} s"
-                raise RuntimeFailure(Problem(f"{what} did not come up: {reason}", file=str(logs),
-                                             fix="read the services' logs in that folder")) from None
+                raise RuntimeFailure(Problem(f"{what} did not come up: {reason}\n{_log_tails(logs)}",
+                                             file=str(logs), fix="read the services' logs in that folder")) from None
             time.sleep(_POLL_SECONDS)
+
+
+def _log_tails(logs: Path) -> str:
+    """The last lines each service wrote: usually the reason it ended or is still starting."""
+    parts = []
+    for log in sorted(logs.glob("*.log")):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[-_LOG_TAIL_LINES:]
+        parts.append(f"--- {log.name} (last {len(lines)} lines) ---\n" + "\n".join(lines))
+    return "\n".join(parts)

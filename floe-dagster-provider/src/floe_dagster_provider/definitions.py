@@ -49,6 +49,8 @@ class DagsterObjects:
     sensors: list[dg.SensorDefinition]
     resources: dict[str, Any]
     keys: AssetKeys
+    # The executor a run worker uses unless `build_definitions(executor=...)` names another.
+    executor: Any
 
 
 def build_objects(
@@ -72,6 +74,10 @@ def build_objects(
         sensors=build_sensors(artifacts, jobs, translator),
         resources=default_resources(artifacts, artifacts_ref or artifacts_registry.register(artifacts)),
         keys=keys,
+        # On DuckDB one process per run: the steps never contend for its single-writer lock, and dbt is imported
+        # and the project parsed once per run rather than once per step. On a server warehouse the steps run in
+        # processes of their own, so independent ones run at the same time.
+        executor=dg.in_process_executor if artifacts.plugins.compute.kind == "duckdb" else dg.multiprocess_executor,
     )
 
 
@@ -112,9 +118,7 @@ def definitions_of(
         schedules=objects.schedules,
         sensors=[*objects.schedule_sensors, *objects.sensors],
         resources={**objects.resources, **(resources or {})},
-        # One process per run: dbt is imported and the project parsed once per run rather than once per
-        # step, and the steps never contend for DuckDB's single-writer lock. Pass `executor=` to change it.
-        executor=executor or dg.in_process_executor,
+        executor=executor or objects.executor,
     )
 
 

@@ -70,15 +70,8 @@ def execute(
     `log_level` is the artifacts' `observability.log_level`: Dagster's console logger otherwise prints every
     engine event at DEBUG, which buries a run's own messages.
     """
-    run_tags = {JOB_TAG: job_def.name, **(tags or {})}
-    partition_key = None
-    if partition is not None:
-        first, _, last = partition.partition(RANGE_SEPARATOR)
-        if not last or last == first:
-            partition_key = first
-        else:
-            run_tags[_compat.RANGE_START_TAG] = first
-            run_tags[_compat.RANGE_END_TAG] = last
+    run_tags = {JOB_TAG: job_def.name, **(tags or {}), **partition_tags(partition)}
+    partition_key = run_tags.pop(_compat.PARTITION_TAG, None)
     result = job_def.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level.upper()}}}},
         instance=instance,
@@ -88,3 +81,13 @@ def execute(
         asset_selection=list(selection) if selection is not None else None,
     )
     return str(result.run_id)
+
+
+def partition_tags(partition: str | None) -> dict[str, str]:
+    """Dagster's tags of a partition run: one key, or `first...last` as a ranged run with Dagster's range tags."""
+    if partition is None:
+        return {}
+    first, _, last = partition.partition(RANGE_SEPARATOR)
+    if not last or last == first:
+        return {_compat.PARTITION_TAG: first}
+    return {_compat.RANGE_START_TAG: first, _compat.RANGE_END_TAG: last}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,9 @@ from pathlib import Path
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.local_services import running, wait_for
 
-_START_SECONDS = 180.0
+# Services that are still running get this long to answer (a service that ends fails at once): on a loaded
+# machine (CI runs four test envs on two cores) the first answer has taken over three minutes.
+_START_SECONDS = 600.0
 _WORKSPACE = """
 { workspaceOrError { ... on Workspace { locationEntries {
     name loadStatus
@@ -36,12 +39,23 @@ class LocalUi:
 
 
 @contextmanager
-def serve(artifacts_file: Path, home: Path, port: int) -> Iterator[LocalUi]:
-    """Start the webserver and the daemon on `artifacts_file` with `home` as DAGSTER_HOME; stop both on exit."""
+def serve(artifacts_file: Path, home: Path, port: int, *, storage_url: str | None = None,
+          env: Mapping[str, str] | None = None) -> Iterator[LocalUi]:
+    """Start the webserver and the daemon on `artifacts_file` with `home` as DAGSTER_HOME; stop both on exit.
+
+    `storage_url` (a SQLAlchemy PostgreSQL URL) puts the instance's runs, event logs and schedules on PostgreSQL
+    through dagster-postgres, as a deployment keeps them; without it they are SQLite files in `home`. `env`
+    adds variables for the services and the runs they launch (a dbt target's address, say).
+    """
     home.mkdir(parents=True, exist_ok=True)
-    # An instance of its own, on SQLite files in `home`. Runs queue, as in a deployment: the daemon's run
-    # coordinator starts them, each in a run worker process of its own.
-    (home / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 4\n", encoding="utf-8")
+    # Runs queue, as in a deployment: the daemon's run coordinator starts them, each in a run worker process of
+    # its own, where the job's steps run in processes of their own (Dagster's multiprocess executor).
+    # The daemon looks at the queue every second rather than Dagster's default five: a person (or a test)
+    # waits for each run it launches.
+    instance = "run_queue:\n  max_concurrent_runs: 4\n  dequeue_interval_seconds: 1\n"
+    if storage_url is not None:
+        instance += f"storage:\n  postgres:\n    postgres_url: {json.dumps(storage_url)}\n"
+    (home / "dagster.yaml").write_text(instance, encoding="utf-8")
     module = home / "floe_definitions.py"
     module.write_text("from floe_dagster_provider import build_definitions\n\n"
                       f"defs = build_definitions({str(artifacts_file.resolve())!r})\n", encoding="utf-8")
@@ -51,9 +65,17 @@ def serve(artifacts_file: Path, home: Path, port: int) -> Iterator[LocalUi]:
         "daemon": [str(bin_dir / "dagster-daemon"), "run", "-f", str(module)],
     }
     url, logs = f"http://127.0.0.1:{port}", home / "logs"
-    with running(commands, {**os.environ, "DAGSTER_HOME": str(home)}, logs) as processes:
+    environment = {**os.environ, **(env or {}), "DAGSTER_HOME": str(home)}
+    # The storage's tables first: a webserver and a daemon that start together on a new instance both create
+    # them, and the one that loses the race ends ("table ... already exists").
+    migrate = subprocess.run([str(bin_dir / "dagster"), "instance", "migrate"], env=environment,
+                             capture_output=True, text=True)
+    if migrate.returncode:
+        raise RuntimeFailure(Problem(f"`dagster instance migrate` failed: {(migrate.stderr or migrate.stdout).strip()}",
+                                     file=str(home / "dagster.yaml"), fix="Dagster's message says what is wrong"))
+    with running(commands, environment, logs) as services:
         # The webserver answers before its code location has loaded; until then it serves an empty workspace.
-        wait_for("Dagster's UI", lambda: _code_location_loaded(url, module), processes, logs, _START_SECONDS)
+        wait_for("Dagster's UI", lambda: _code_location_loaded(url, module), services, logs, _START_SECONDS)
         yield LocalUi(url, home, logs)
 
 

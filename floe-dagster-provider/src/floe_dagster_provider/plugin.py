@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import dagster as dg
 from floe_core.artifacts import CompiledArtifacts
@@ -19,19 +19,37 @@ from floe_core.plugin import (
 
 from floe_dagster_provider import _compat, backfill, execution, run_history
 from floe_dagster_provider.definitions import build_objects, definitions_of
+from floe_dagster_provider.graphql_api import DagsterGraphql, DagsterGraphqlConfig
 from floe_dagster_provider.keys import NO_KEYS, AssetKeys
 from floe_dagster_provider.translator import DagsterTranslator
 from floe_dagster_provider.version import __version__
 
+if TYPE_CHECKING:
+    from floe_dagster_provider.deployment import DeployedDagster
+
+
+class DagsterPluginConfig(PluginConfig):
+    """`instance_dir` is DAGSTER_HOME for embedded mode.
+
+    With `graphql`, the plugin is in deployment mode: runs, reruns, backfills and history go to that running
+    Dagster's webserver, whose code location loads the product's definitions, and its daemon and run launcher
+    do the work. Without it (embedded mode), this process runs the work on the instance in `instance_dir`.
+    """
+
+    graphql: DagsterGraphqlConfig | None = None
+
 
 class DagsterOrchestratorPlugin(OrchestratorPlugin):
-    """Renders compiled artifacts as Dagster definitions and runs them in-process on a Dagster instance.
+    """Renders compiled artifacts as Dagster definitions and runs them in-process on a Dagster instance, or, in
+    deployment mode (`graphql` in the config), on a running Dagster through its GraphQL API.
 
     `translator` is the one `build_definitions` takes: runs, reruns, backfills and run history all use it.
     """
 
     name: ClassVar[str] = "dagster"
     version: ClassVar[str] = __version__
+    config_model = DagsterPluginConfig
+    config: DagsterPluginConfig
 
     def __init__(
         self, config: PluginConfig | dict[str, Any] | None = None, *, translator: DagsterTranslator | None = None
@@ -121,9 +139,16 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
     def run_job(
         self, artifacts: CompiledArtifacts, job: str, partition: str | None = None, *, rerun_of: str | None = None
     ) -> RunRecord:
+        """One run of `job`: in deployment mode launched on the running Dagster (a rerun is its re-execution
+        from failure); in embedded mode run in this process (a rerun runs what the failed run left undone)."""
+        keys = self.asset_keys(artifacts)
+        deployed = self._deployed()
+        if deployed is not None:
+            if rerun_of is None:
+                return deployed.run_job(artifacts, job, partition, keys)
+            return deployed.rerun_failed(rerun_of, keys)
         tags: dict[str, str] = {}
         selection = None
-        keys = self.asset_keys(artifacts)
         if rerun_of is not None:
             parent = run_history.get_run_record(self.instance, rerun_of, keys=keys)
             partition = partition if partition is not None else parent.partition
@@ -140,7 +165,22 @@ class DagsterOrchestratorPlugin(OrchestratorPlugin):
         return run_history.get_run_record(self.instance, run_id, keys=keys)
 
     def launch_backfill(self, artifacts: CompiledArtifacts, request: BackfillRequest) -> BackfillResult:
+        deployed = self._deployed()
+        if deployed is not None:
+            size = backfill.max_partitions_per_run(self.definitions(artifacts), request.job)
+            return deployed.launch_backfill(artifacts, request, self.asset_keys(artifacts), size)
         return backfill.launch_backfill(self, artifacts, request)
 
     def run_history(self, run_filter: RunFilter | None = None) -> list[RunRecord]:
+        deployed = self._deployed()
+        if deployed is not None:
+            return deployed.history(run_filter or RunFilter(), self._keys_seen)
         return run_history.run_records(self.instance, run_filter, keys=self._keys_seen)
+
+    def _deployed(self) -> DeployedDagster | None:
+        """The running Dagster of deployment mode, or None in embedded mode."""
+        if self.config.graphql is None:
+            return None
+        from floe_dagster_provider.deployment import DeployedDagster
+
+        return DeployedDagster(DagsterGraphql(self.config.graphql))

@@ -3,6 +3,7 @@ reached with the dbt target's own connection settings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,9 +140,13 @@ def _read_postgres_relation(artifacts: CompiledArtifacts, relation: str) -> pa.T
     import psycopg2
     import pyarrow as pa
 
+    # The manifest's relation names the database of the target at compile time; the job reads the database the
+    # target names where it runs (dbt wrote there), and Postgres refuses a reference to another database.
+    parts = re.findall(r'"(?:[^"]|"")*"|[^.]+', relation)
+    local = ".".join(parts[-2:])
     with postgres_connection(artifacts) as con, con.cursor() as cursor:
         try:
-            cursor.execute(f"select * from {relation}")
+            cursor.execute(f"select * from {local}")
         except psycopg2.Error as exc:
             raise RuntimeFailure(
                 Problem(f"cannot read relation {relation} ({str(exc).strip()})",
