@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from floe_airflow_provider import AirflowOrchestratorPlugin
 from floe_airflow_provider.local_ui import LocalUi, serve
-from floe_contract_tests.postgres_demo import database, rows
+from floe_contract_tests.postgres_demo import assert_nightly_tables_equal, database, new_databases, rows
 from floe_contract_tests.probes import DEMO, compile_for_target, copy_project, free_port
 from floe_core import load_artifacts
 from floe_core.errors import RuntimeFailure
@@ -50,10 +50,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def airflow(product: Path, postgres_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUi]:
     """Airflow's services on a PostgreSQL metadata DB, as a platform runs them; the warehouse a database of the
     same server."""
-    with database(postgres_port, "postgres") as con, con.cursor() as cursor:
-        for name in (METADATA, WAREHOUSE):
-            cursor.execute(f"create database {name}")
-    metadata_db = f"postgresql+psycopg2://floe@127.0.0.1:{postgres_port}/{METADATA}"
+    metadata_db, _ = new_databases(postgres_port, METADATA, WAREHOUSE)
     with serve(product, tmp_path_factory.mktemp("deployed_airflow"), free_port(), metadata_db=metadata_db,
                env={"FLOE_PG_DATABASE": WAREHOUSE}) as ui:
         yield ui
@@ -130,14 +127,7 @@ def test_a_run_whose_scheduler_is_killed_halfway_completes_once_it_is_started_ag
     assert record.status == "success", {k: a.status for k, a in record.assets.items()}
     assert {k for k, a in record.assets.items() if a.status == "materialized"} == set(
         artifacts.jobs_by_name["nightly"].assets)
-    compared = 0
-    for key in artifacts.jobs_by_name["nightly"].assets:
-        asset = artifacts.assets_by_key[key]
-        if asset.kind in ("dbt_model", "dbt_seed") and asset.dbt is not None and asset.dbt.relation is not None:
-            relation = asset.dbt.relation.split(".", 1)[1]
-            assert rows(postgres_port, WAREHOUSE, relation) == rows(postgres_port, plain_dbt_build, relation), key
-            compared += 1
-    assert compared >= 10
+    assert_nightly_tables_equal(artifacts, postgres_port, WAREHOUSE, plain_dbt_build)
 
 
 def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from floe_contract_tests.postgres_demo import database, rows
+from floe_contract_tests.postgres_demo import assert_nightly_tables_equal, database, new_databases, rows
 from floe_contract_tests.probes import DEMO, compile_for_target, copy_project, free_port
 from floe_core import load_artifacts
 from floe_core.errors import RuntimeFailure
@@ -75,10 +75,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dagster(product: Path, postgres_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalUi]:
-    with database(postgres_port, "postgres") as con, con.cursor() as cursor:
-        for name in (STORAGE, WAREHOUSE):
-            cursor.execute(f"create database {name}")
-    storage = f"postgresql+psycopg2://floe@127.0.0.1:{postgres_port}/{STORAGE}"
+    storage, _ = new_databases(postgres_port, STORAGE, WAREHOUSE)
     with serve(product, tmp_path_factory.mktemp("dagster_home"), free_port(), storage_url=storage,
                env={"FLOE_PG_DATABASE": WAREHOUSE}) as ui:
         yield ui
@@ -120,15 +117,7 @@ def test_runs_launched_through_graphql_run_independent_steps_at_the_same_time(
                    if a["stepKey"] < b["stepKey"] and a["startTime"] < b["endTime"] and b["startTime"] < a["endTime"]]
     assert overlapping, [(s["stepKey"], s["startTime"], s["endTime"]) for s in steps]
     assert (record.run_id, "success") in [(r.run_id, r.status) for r in plugin.run_history(RunFilter(job="segments"))]
-    # Every dbt table holds what plain dbt build writes.
-    compared = 0
-    for key in artifacts.jobs_by_name["nightly"].assets:
-        asset = artifacts.assets_by_key[key]
-        if asset.kind in ("dbt_model", "dbt_seed") and asset.dbt is not None and asset.dbt.relation is not None:
-            relation = asset.dbt.relation.split(".", 1)[1]
-            assert rows(postgres_port, WAREHOUSE, relation) == rows(postgres_port, plain_dbt_build, relation), key
-            compared += 1
-    assert compared >= 10
+    assert_nightly_tables_equal(artifacts, postgres_port, WAREHOUSE, plain_dbt_build)
 
 
 def test_a_killed_run_worker_fails_its_run_and_the_re_execution_from_failure_completes_with_every_row_once(

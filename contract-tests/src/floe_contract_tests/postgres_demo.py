@@ -37,10 +37,34 @@ def database(port: int, name: str) -> Iterator[Any]:
         con.close()
 
 
+def new_databases(port: int, *names: str) -> list[str]:
+    """Create databases on the session's server; their SQLAlchemy URLs (psycopg2), for an engine's storage."""
+    with database(port, "postgres") as con, con.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"create database {name}")
+    return [f"postgresql+psycopg2://floe@127.0.0.1:{port}/{name}" for name in names]
+
+
 def rows(port: int, name: str, relation: str, where: str = "") -> list[tuple[Any, ...]]:
     with database(port, name) as con, con.cursor() as cursor:
         cursor.execute(f"select * from {relation} {where}")
         return sorted(cursor.fetchall(), key=repr)
+
+
+def assert_nightly_tables_equal(artifacts: CompiledArtifacts, port: int, name: str, plain: str) -> None:
+    """Each dbt table of the demo's nightly job in database `name` holds the rows plain `dbt build` wrote into
+    database `plain` (snapshots aside: their rows carry the time they were taken)."""
+    compared = 0
+    for key in artifacts.jobs_by_name["nightly"].assets:
+        asset = artifacts.assets_by_key[key]
+        if asset.kind not in ("dbt_model", "dbt_seed") or asset.dbt is None or asset.dbt.relation is None:
+            continue
+        relation = asset.dbt.relation.split(".", 1)[1]  # schema.table: a connection reads its own database
+        found = rows(port, name, relation)
+        assert found, key
+        assert found == rows(port, plain, relation), key
+        compared += 1
+    assert compared >= 10
 
 
 @pytest.mark.postgres
@@ -67,17 +91,7 @@ class PostgresDemoSuite:
     def test_floes_tables_hold_the_rows_plain_dbt_build_writes(
         self, pg_demo: CompiledArtifacts, floe_runs: list[RunRecord], plain_dbt_build: str, postgres_port: int
     ) -> None:
-        compared = 0
-        for key in pg_demo.jobs_by_name["nightly"].assets:
-            asset = pg_demo.assets_by_key[key]
-            if asset.kind not in ("dbt_model", "dbt_seed") or asset.dbt is None or asset.dbt.relation is None:
-                continue  # a snapshot's rows carry the time they were taken
-            relation = asset.dbt.relation.split(".", 1)[1]  # schema.table: a connection reads its own database
-            floe = rows(postgres_port, FLOE_DATABASE, relation)
-            assert floe, key
-            assert floe == rows(postgres_port, plain_dbt_build, relation), key
-            compared += 1
-        assert compared >= 10
+        assert_nightly_tables_equal(pg_demo, postgres_port, FLOE_DATABASE, plain_dbt_build)
         # The incremental model holds the one partition floe ran: exactly that day, as plain dbt wrote it.
         day = rows(postgres_port, plain_dbt_build, "public.fct_daily_orders", "where order_date = date '2024-01-05'")
         assert day and rows(postgres_port, FLOE_DATABASE, "public.fct_daily_orders") == day
