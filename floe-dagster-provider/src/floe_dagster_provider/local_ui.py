@@ -49,9 +49,8 @@ def serve(artifacts_file: Path, home: Path, port: int, *, storage_url: str | Non
     """
     home.mkdir(parents=True, exist_ok=True)
     # Runs queue, as in a deployment: the daemon's run coordinator starts them, each in a run worker process of
-    # its own, where the job's steps run in processes of their own (Dagster's multiprocess executor).
-    # The daemon looks at the queue every second rather than Dagster's default five: a person (or a test)
-    # waits for each run it launches.
+    # its own (which runs the steps itself on DuckDB, and in processes of their own on a server warehouse). The
+    # daemon looks at the queue every second rather than Dagster's default five: someone waits for each run.
     instance = "run_queue:\n  max_concurrent_runs: 4\n  dequeue_interval_seconds: 1\n"
     if storage_url is not None:
         instance += f"storage:\n  postgres:\n    postgres_url: {json.dumps(storage_url)}\n"
