@@ -58,18 +58,3 @@ def test_a_service_that_ends_at_start_fails_with_the_end_of_its_log(tmp_path: Pa
     assert "the UI did not come up" in message
     assert "web.log" in message and "port 8080 is in use" in message
 
-
-def test_a_killed_service_leaves_its_workers_running_and_stopping_ends_them_too(tmp_path: Path) -> None:
-    pid_file = tmp_path / "worker.pid"
-    with running({"service": [sys.executable, "-c", _SERVICE, str(pid_file)]}, os.environ, tmp_path / "logs",
-                 stop_seconds=2) as services:
-        first = wait_for("the service", lambda: _pid(pid_file), services, tmp_path / "logs", 60)
-        pid_file.unlink()
-        services.kill("service")
-        assert _alive(first)  # as after a crash: the service's workers are still there
-        services.start("service")
-        second = wait_for("the service again", lambda: _pid(pid_file), services, tmp_path / "logs", 60)
-    deadline = time.monotonic() + 10
-    while _alive(first) or _alive(second):
-        assert time.monotonic() < deadline, f"workers {first} / {second} outlived their services"
-        time.sleep(0.1)

@@ -20,7 +20,7 @@ from typing import Any
 
 from floe_core.artifacts import load_artifacts
 from floe_core.errors import Problem, RuntimeFailure
-from floe_core.local_services import Services, running, wait_for
+from floe_core.local_services import running, wait_for
 
 from floe_airflow_provider.deploy import deploy
 
@@ -35,7 +35,6 @@ class LocalUi:
     home: Path
     logs: Path
     token: str
-    services: Services
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Airflow's REST API (`/api/v2/...`) with this UI's token."""
@@ -64,9 +63,6 @@ def _environment(home: Path, url: str, port: int, metadata_db: str | None, env: 
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-        # A scheduler started after one that died takes over the dead one's task instances at this interval
-        # (Airflow's default waits five minutes).
-        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
     }
 
 
@@ -98,7 +94,7 @@ def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model
     }
     with running(commands, environment, logs) as services:
         token = wait_for("Airflow's UI", lambda: _token(url), services, logs, _START_SECONDS)
-        yield LocalUi(url, home, logs, token, services)
+        yield LocalUi(url, home, logs, token)
 
 
 def _token(url: str) -> str:

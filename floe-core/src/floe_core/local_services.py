@@ -29,8 +29,6 @@ class Services:
     def __init__(self, commands: Mapping[str, list[str]], env: Mapping[str, str], logs: Path) -> None:
         self.commands, self.env, self.logs = dict(commands), dict(env), logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        # Process groups of killed services: their workers live on until the services stop.
-        self._killed_groups: list[int] = []
 
     def start(self, name: str) -> None:
         with open(self.logs / f"{name}.log", "ab") as log:
@@ -39,13 +37,6 @@ class Services:
             # stopping signals the whole process group.
             self.processes[name] = subprocess.Popen(self.commands[name], env=self.env, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self, name: str) -> None:
-        """SIGKILL the service's own process, as when it crashes: the workers it started keep running."""
-        process = self.processes[name]
-        process.kill()
-        process.wait()
-        self._killed_groups.append(process.pid)
 
     def stop(self, stop_seconds: float) -> None:
         for process in self.processes.values():
@@ -58,8 +49,6 @@ class Services:
             # Workers still running after the grace period, or left behind by a service that exited.
             _signal_group(process.pid, signal.SIGKILL)
             process.wait()
-        for group in self._killed_groups:
-            _signal_group(group, signal.SIGKILL)
 
 
 @contextmanager
