@@ -161,7 +161,7 @@ class DeployedDagster:
         from floe_core.planning import BackfillPlan, plan_backfill
 
         plan = plan_backfill(artifacts, request, self.history(RunFilter(job=request.job, limit=10_000), keys))
-        if max_partitions_per_run == 1:
+        if max_partitions_per_run == 1 and plan.partitions:  # with nothing to run, Dagster gets no backfill
             backfill_id = self._partition_backfill(request.job, plan.partitions)
             runs = self.history(RunFilter(job=request.job, backfill_id=backfill_id, limit=len(plan.partitions)),
                                 keys)
