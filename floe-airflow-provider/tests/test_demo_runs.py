@@ -161,6 +161,7 @@ print(json.dumps([len(before), record.status, [r.run_id for r in after], record.
 """
 
 
+@pytest.mark.processes  # a run in a fresh process of its own: one env runs it
 def test_a_new_process_given_only_an_instance_dir_runs_jobs_there(
     nightly: RunRecord, demo_artifacts_path: Path, tmp_path: Path
 ) -> None:

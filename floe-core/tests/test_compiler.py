@@ -93,7 +93,7 @@ def test_written_artifacts_load_back_equal_and_resolve_paths_against_their_folde
     loaded = load_artifacts(result.output)
     assert loaded == result.artifacts
     assert loaded.project_dir == project.resolve()
-    assert json.loads(result.output.read_text())["version"] == "1.3.0"
+    assert json.loads(result.output.read_text())["version"] == "1.4.0"
 
 
 def test_explicit_dependencies_from_floe_yaml_join_the_graph(make_project, demo_spec_text) -> None:

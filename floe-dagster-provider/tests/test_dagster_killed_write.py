@@ -30,6 +30,7 @@ from floe_core import compile_project, load_artifacts, write_artifacts
 from floe_dagster_provider import DagsterOrchestratorPlugin
 
 
+@pytest.mark.processes  # `floe run` in a process of its own, killed: one env runs it
 def test_a_run_killed_inside_its_iceberg_commit_leaves_the_table_at_its_previous_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from floe_contract_tests.postgres_demo import PostgresDemoSuite
 from floe_core.plugin import OrchestratorPlugin
+from floe_dagster_harness import DagsterHarness
 from floe_dagster_provider import DagsterOrchestratorPlugin
 
 
@@ -16,3 +17,4 @@ def _plugin(home: Path) -> OrchestratorPlugin:
 
 class TestDagsterPostgresDemo(PostgresDemoSuite):
     plugin_factory = staticmethod(_plugin)
+    harness_class = DagsterHarness

@@ -1,9 +1,10 @@
 """The demo on a PostgreSQL warehouse, for any provider: every job runs, the dbt tables hold the rows plain
 `dbt build` writes on PostgreSQL, and the Python assets read their upstream tables from PostgreSQL.
 
-A provider binds it by subclassing `PostgresDemoSuite` with `plugin_factory` (a home folder -> its plugin). The
-session's PostgreSQL server, the demo compiled for its `pg` target and the plain build are fixtures of the
-contract-tests pytest plugin (`plugin.py`). Needs dbt-postgres, so it carries the `postgres` marker.
+A provider binds it by subclassing `PostgresDemoSuite` with `plugin_factory` (a home folder -> its plugin) and
+`harness_class` (its contract harness, which evaluates a sensor the engine's way). The session's PostgreSQL
+server, the demo compiled for its `pg` target and the plain build are fixtures of the contract-tests pytest
+plugin (`plugin.py`). Needs dbt-postgres, so it carries the `postgres` marker.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Any, ClassVar
 
 import pytest
 from floe_core import CompiledArtifacts, RunRecord
+from floe_core.artifacts import COMPUTE_CONNECTION, SqlSensor
 from floe_core.plugin import OrchestratorPlugin
+
+from floe_contract_tests.harness import ProviderHarness
 
 # The demo's jobs, with a partition where the job is partitioned.
 RUNS = (("nightly", None), ("daily_orders", "2024-01-05"), ("regional", "eu"), ("regional", "us"),
@@ -70,6 +74,7 @@ def assert_nightly_tables_equal(artifacts: CompiledArtifacts, port: int, name: s
 @pytest.mark.postgres
 class PostgresDemoSuite:
     plugin_factory: ClassVar[Callable[[Path], OrchestratorPlugin]]
+    harness_class: ClassVar[type[ProviderHarness]]
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -107,14 +112,42 @@ class PostgresDemoSuite:
         regional = read_table(pg_demo, "analytics.regional_orders").to_pylist()
         assert len(regional) == len(rows(postgres_port, plain_dbt_build, "public.orders"))
 
+    def test_a_sql_sensor_asks_the_postgres_warehouse_on_its_own_connection(
+        self, pg_demo: CompiledArtifacts, floe_runs: list[RunRecord], tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        """The demo's SQL sensor keeps `connection: compute` (the default) and gets a query for PostgreSQL: the
+        engine's own evaluation fires it once the rows it asks for are in the warehouse, and not while none
+        are. No connection is defined anywhere: the warehouse's is the dbt target's."""
+        sensor = next(s for s in pg_demo.orchestration.sensors if s.kind == "sql")
+        assert sensor.connection == COMPUTE_CONNECTION
+        for status, fires in (("returned", True), ("never seen", False)):
+            sql = f"select count(*) > 0 from public.stg_orders where status = '{status}'"
+            harness = self.harness_class()
+            harness.setup(with_sensor(pg_demo, sensor.name, sql=sql), tmp_path_factory.mktemp("sql-sensor"))
+            try:
+                tick = harness.tick_sensor(sensor.name)
+            finally:
+                harness.teardown()
+            assert [r.job for r in tick.run_requests] == ([sensor.job] if fires else []), status
+
     def test_a_duckdb_sql_sensor_on_a_postgres_warehouse_is_refused_naming_the_field(
         self, pg_demo: CompiledArtifacts
     ) -> None:
         from floe_core.errors import RuntimeFailure
         from floe_core.runtime.sensors import sql_condition
 
-        sensor = next(s for s in pg_demo.orchestration.sensors if s.kind == "sql")
+        name = next(s.name for s in pg_demo.orchestration.sensors if s.kind == "sql")
+        pinned = with_sensor(pg_demo, name, connection="duckdb")
+        sensor = next(s for s in pinned.orchestration.sensors if isinstance(s, SqlSensor) and s.name == name)
         with pytest.raises(RuntimeFailure) as refused:
             sql_condition(pg_demo, sensor)
         problem = refused.value.problems[0]
-        assert (problem.field, problem.found) == (f"orchestration.sensors[{sensor.name}].connection", "duckdb")
+        assert (problem.field, problem.found) == (f"orchestration.sensors[{name}].connection", "duckdb")
+        assert "connection: compute" in (problem.fix or "")
+
+
+def with_sensor(artifacts: CompiledArtifacts, name: str, **changes: Any) -> CompiledArtifacts:
+    """The artifacts with sensor `name`'s fields changed (the same project, so the same warehouse)."""
+    orchestration = artifacts.orchestration
+    sensors = tuple(s.model_copy(update=changes) if s.name == name else s for s in orchestration.sensors)
+    return artifacts.model_copy(update={"orchestration": orchestration.model_copy(update={"sensors": sensors})})

@@ -71,12 +71,14 @@ def run_partition_key(context: Any) -> str | None:
     return str(key) if key else None
 
 
-def has_duckdb_provider() -> bool:
-    """Whether apache-airflow-providers-duckdb is installed (checked without importing duckdb).
+def has_sql_provider(adapter: str) -> bool:
+    """Whether the Airflow provider of a dbt adapter's database is installed (`duckdb`, `postgres`), checked
+    without importing it.
 
-    That provider needs Python 3.11+ and is newer than the packages that Airflow 3.0 resolves with.
+    apache-airflow-providers-duckdb needs Python 3.11+ and is newer than the packages that Airflow 3.0
+    resolves with; apache-airflow-providers-postgres is installed by teams on Postgres.
     """
-    return importlib.util.find_spec("airflow.providers.duckdb") is not None
+    return importlib.util.find_spec(f"airflow.providers.{adapter}") is not None
 
 
 def duckdb_sql_hook_class() -> Any:

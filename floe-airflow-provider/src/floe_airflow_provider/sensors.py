@@ -10,10 +10,13 @@ several sensors, and a sensor that is `enabled: false` is simply a paused DAG. E
   trigger task is mapped over the new files: one job run per file, the file in the run's conf.
 - asset updated: Asset-aware schedule on the watched assets (any of them), no polling at all.
 - run status: Asset-aware schedule on the watched job's "succeeded" (or "failed") Asset.
-- SQL: `@continuous` DAG with common-sql's `SqlSensor` in reschedule mode. `connection: duckdb` reads the
-  compute DuckDB file read-only through apache-airflow-providers-duckdb's hook, without an Airflow
-  connection; where that provider is not installed (Python 3.10, Airflow 3.0's period) a PythonSensor calls
-  floe-core's `sql_condition` on the same file. Any other name is an Airflow connection id.
+- SQL: `@continuous` DAG with common-sql's `SqlSensor` in reschedule mode. `connection: compute` (the
+  default) runs on the warehouse dbt writes, with no Airflow connection to define: the DuckDB file read-only
+  through apache-airflow-providers-duckdb's hook, or the Postgres database through
+  apache-airflow-providers-postgres's hook, given a connection floe derives from the dbt target where the
+  sensor runs (so its password never enters the DAG). Where that provider is not installed (DuckDB's needs
+  Python 3.11+) a PythonSensor calls floe-core's `sql_condition` on the same warehouse. Any other name is an
+  Airflow connection id.
 - custom: `@continuous` DAG with a reschedule-mode PythonSensor calling floe-core's `custom_condition`.
 """
 
@@ -25,7 +28,15 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import DAG, PokeReturnValue, get_current_context, task
-from floe_core.artifacts import AssetSensor, CustomSensor, FileSensor, RunStatusSensor, Sensor, SqlSensor
+from floe_core.artifacts import (
+    COMPUTE_CONNECTION,
+    AssetSensor,
+    CustomSensor,
+    FileSensor,
+    RunStatusSensor,
+    Sensor,
+    SqlSensor,
+)
 
 from floe_airflow_provider import _compat, loading
 from floe_airflow_provider.taskflow import task_operator
@@ -102,25 +113,28 @@ class SensorDagBuilder:
     def _sql_sensor(self, sensor: SqlSensor) -> Any:
         from floe_core.runtime.warehouse import duckdb_path
 
-        common = {
+        from floe_airflow_provider.sql_sensor import FloeSqlSensor
+
+        common: dict[str, Any] = {
             "task_id": WAIT_TASK_ID,
             "poke_interval": sensor.interval_seconds,
             "mode": "reschedule",
             "timeout": _POLL_TIMEOUT,
             "soft_fail": True,
         }
-        # floe-core evaluates `connection: duckdb` where the DuckDB provider is missing, and refuses it, naming
-        # the field, where the warehouse is not DuckDB (a DuckDB hook would wait for a file that never comes).
-        if sensor.connection == "duckdb" and (
-            not _compat.has_duckdb_provider() or self.artifacts.plugins.compute.kind != "duckdb"
-        ):
-            return self._poke_task_sql(sensor, common)
-        from floe_airflow_provider.sql_sensor import FloeSqlSensor
-
-        path = str(duckdb_path(self.artifacts)) if sensor.connection == "duckdb" else None
-        return FloeSqlSensor(
-            conn_id=sensor.connection, sql=sensor.sql, duckdb_path=path, floe_sensor=sensor.name, **common
-        )
+        if sensor.connection not in (COMPUTE_CONNECTION, "duckdb"):
+            return FloeSqlSensor(conn_id=sensor.connection, sql=sensor.sql, floe_sensor=sensor.name, **common)
+        # The warehouse's own connection, through the Airflow provider of its database where it is installed;
+        # elsewhere floe-core evaluates the query, and refuses `connection: duckdb` on another warehouse,
+        # naming the field (a DuckDB hook would wait for a file that never comes).
+        kind = self.artifacts.plugins.compute.kind
+        if kind == "duckdb" and _compat.has_sql_provider("duckdb"):
+            return FloeSqlSensor(conn_id=sensor.connection, sql=sensor.sql, floe_sensor=sensor.name,
+                                 duckdb_path=str(duckdb_path(self.artifacts)), **common)
+        if kind == "postgres" and sensor.connection == COMPUTE_CONNECTION and _compat.has_sql_provider("postgres"):
+            return FloeSqlSensor(conn_id=sensor.connection, sql=sensor.sql, floe_sensor=sensor.name,
+                                 postgres_artifacts=str(self.factory.artifacts_file), **common)
+        return self._poke_task_sql(sensor, common)
 
     def _poke_task_sql(self, sensor: SqlSensor, common: dict[str, Any]) -> Any:
         return task_operator(

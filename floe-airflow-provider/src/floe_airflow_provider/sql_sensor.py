@@ -1,8 +1,10 @@
-"""common-sql's SqlSensor, pointed at the compute DuckDB file or at an Airflow connection."""
+"""common-sql's SqlSensor, pointed at the warehouse dbt writes (the DuckDB file, the Postgres database) or at an
+Airflow connection."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 # Public in every Airflow 3; 3.3 re-exports it from the Task SDK without marking it exported.
@@ -19,21 +21,27 @@ class FloeSqlSensor(SqlSensor):
 
     With `duckdb_path` it opens that file read-only through the DuckDB provider's hook (no Airflow connection
     is needed: the path is in the artifacts). While dbt holds the file's write lock the answer is "not yet".
+    With `postgres_artifacts` (an artifacts file) it asks the Postgres provider's hook, on a connection made
+    from the dbt target when it pokes, so the password is read in the worker and stored nowhere.
     """
 
     # floe's SQL is plain SQL, evaluated identically on every engine: not a Jinja template, not a file name.
     template_fields: Sequence[str] = ("conn_id",)
     template_ext: Sequence[str] = ()
 
-    def __init__(self, *, duckdb_path: str | None = None, floe_sensor: str = "", **kwargs: Any) -> None:
+    def __init__(self, *, duckdb_path: str | None = None, postgres_artifacts: str | None = None,
+                 floe_sensor: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.duckdb_path = duckdb_path
+        self.postgres_artifacts = postgres_artifacts
         self.floe_sensor = floe_sensor
 
     def _get_hook(self) -> Any:
         if self.duckdb_path is not None:
             hook_class = _compat.duckdb_sql_hook_class()
             return hook_class(database=self.duckdb_path, read_only=True)
+        if self.postgres_artifacts is not None:
+            return _postgres_hook(self.postgres_artifacts)
         try:
             # common-sql's stub (sql.pyi) leaves out `_get_hook`, which every SqlSensor has and `poke` calls.
             return super()._get_hook()  # type: ignore[misc]
@@ -41,12 +49,9 @@ class FloeSqlSensor(SqlSensor):
             raise missing_connection(self.conn_id, self.floe_sensor) from None
 
     def poke(self, context: Any) -> bool:
-        if self.duckdb_path is not None:
-            from pathlib import Path
-
-            if not Path(self.duckdb_path).is_file():
-                self.log.info("DuckDB file %s does not exist yet", self.duckdb_path)
-                return False
+        if self.duckdb_path is not None and not Path(self.duckdb_path).is_file():
+            self.log.info("DuckDB file %s does not exist yet", self.duckdb_path)
+            return False
         try:
             return bool(super().poke(context))
         except Exception as exc:
@@ -54,6 +59,20 @@ class FloeSqlSensor(SqlSensor):
                 self.log.info("DuckDB file is being written (%s); asking again next poke", exc)
                 return False
             raise
+
+
+def _postgres_hook(artifacts_file: str) -> Any:
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    from airflow.sdk import Connection
+    from floe_core.runtime.warehouse import postgres_target
+
+    from floe_airflow_provider.loading import load
+
+    target = postgres_target(load(Path(artifacts_file)))
+    connection = Connection(conn_id="floe_compute", conn_type="postgres", host=target.host,
+                            port=target.port or 5432, login=target.user, password=target.password,
+                            schema=target.dbname)
+    return PostgresHook(connection=connection)
 
 
 def missing_connection(conn_id: str, sensor: str) -> RuntimeFailure:
@@ -66,7 +85,7 @@ def missing_connection(conn_id: str, sensor: str) -> RuntimeFailure:
             fix=(
                 f"define it, e.g. `export {env}='sqlite:////path/to/file.db'` (a URI or JSON) in the "
                 f"environment of the workers, or `airflow connections add {conn_id} --conn-uri ...`; or "
-                "use `connection: duckdb` for the product's own DuckDB file"
+                "use `connection: compute` for the warehouse dbt writes"
             ),
         )
     )

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AliasGenerator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from floe_core.artifacts import FloeModel
+from floe_core.artifacts import COMPUTE_CONNECTION, FloeModel
 from floe_core.artifacts.base import AssetKey, Name
 
 SPEC_API_VERSION = "floe.dev/v1"
@@ -207,7 +207,7 @@ class SpecRunStatusSensor(_SpecSensor):
 class SpecSqlSensor(_SpecSensor):
     kind: Literal["sql"]
     sql: str = Field(min_length=1)
-    connection: str = "duckdb"
+    connection: str = COMPUTE_CONNECTION
 
 
 class SpecCustomSensor(_SpecSensor):

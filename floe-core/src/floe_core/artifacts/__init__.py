@@ -42,6 +42,7 @@ from floe_core.artifacts.partitions import (
     TimeWindowPartitions,
 )
 from floe_core.artifacts.sensors import (
+    COMPUTE_CONNECTION,
     AssetSensor,
     CustomSensor,
     FileSensor,
@@ -63,6 +64,7 @@ from floe_core.artifacts.settings import (
 __all__ = [
     "ARTIFACTS_VERSION",
     "ASSET_KEY_RE",
+    "COMPUTE_CONNECTION",
     "DBT_KINDS",
     "NAME_RE",
     "AllPartitionsMapping",

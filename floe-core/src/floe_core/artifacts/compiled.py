@@ -19,7 +19,7 @@ from floe_core.artifacts.settings import DbtProfiles, Observability, Plugins, Tr
 
 # Semantic version of the artifacts format (see COMPATIBILITY.md). Bump minor for additive, optional
 # fields; bump major for anything an older reader would misread.
-ARTIFACTS_VERSION = "1.3.0"
+ARTIFACTS_VERSION = "1.4.0"
 ARTIFACTS_SCHEMA_ID = "https://floe.dev/schemas/compiled-artifacts/v1.json"
 
 

@@ -42,17 +42,23 @@ class RunStatusSensor(_Sensor):
     status: RunStatus = "success"
 
 
+# The SQL sensor connection that means "the warehouse dbt writes", whatever its adapter.
+COMPUTE_CONNECTION = "compute"
+
+
 class SqlSensor(_Sensor):
     """Fires when `sql` returns a first row whose first column is truthy.
 
-    `connection` names where to run it: `duckdb` means the compute target's DuckDB file; anything else is
-    an engine-side connection id (an Airflow connection, a Dagster resource) defined outside the artifacts,
-    so credentials never enter them.
+    `connection` names where to run it: `compute` (the default) is the warehouse dbt writes, reached the way
+    dbt reaches it (the DuckDB file, or the Postgres target's settings, password included, read where the
+    sensor runs); `duckdb` is the DuckDB file only (refused on another warehouse); anything else is an
+    engine-side connection id (an Airflow connection) defined outside the artifacts, so credentials never
+    enter them.
     """
 
     kind: Literal["sql"] = "sql"
     sql: str = Field(min_length=1)
-    connection: str = "duckdb"
+    connection: str = COMPUTE_CONNECTION
 
 
 class CustomSensor(_Sensor):

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from floe_core.artifacts import CompiledArtifacts, CustomSensor, FileSensor, SqlSensor
+from floe_core.artifacts import COMPUTE_CONNECTION, CompiledArtifacts, CustomSensor, FileSensor, SqlSensor
 from floe_core.errors import Problem, RuntimeFailure
 from floe_core.runtime.imports import load_callable, search_paths
-from floe_core.runtime.warehouse import duckdb_path, import_duckdb, is_lock_error
+from floe_core.runtime.warehouse import duckdb_path, import_duckdb, is_lock_error, postgres_connection
 
 CURSOR_VERSION = 1
 
@@ -58,27 +58,33 @@ def new_files(sensor: FileSensor, base_dir: Path, cursor: str | None) -> tuple[l
 def sql_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
     """Whether the sensor's query returns a first row whose first value is truthy.
 
-    Runs on a read-only connection to the compute DuckDB file. Until that file exists, or while another
-    process holds its write lock (a dbt run), the condition is False and the next tick asks again. A query
-    that fails for any other reason is an error.
+    `connection: compute` runs it on the warehouse dbt writes, read-only: the DuckDB file (until that file
+    exists, or while another process holds its write lock, such as a dbt run, the condition is False and the
+    next tick asks again), or the Postgres target's database with the dbt profile's settings.
+    `connection: duckdb` is the DuckDB file only. A query that fails for any other reason is an error.
     """
-    if sensor.connection != "duckdb":
+    field = f"orchestration.sensors[{sensor.name}].connection"
+    if sensor.connection not in (COMPUTE_CONNECTION, "duckdb"):
         raise RuntimeFailure(
             Problem(
                 f"sensor {sensor.name!r} uses connection {sensor.connection!r}, which floe-core cannot open",
-                field=f"orchestration.sensors[{sensor.name}].connection",
-                fix="evaluate it with the engine's SQL sensor and that connection, or use connection: duckdb",
+                field=field,
+                found=sensor.connection,
+                fix="evaluate it with the engine's SQL sensor and that connection, or use connection: compute",
             )
         )
     kind = artifacts.plugins.compute.kind
+    if kind == "postgres" and sensor.connection == COMPUTE_CONNECTION:
+        return _postgres_condition(artifacts, sensor)
     if kind != "duckdb":
         raise RuntimeFailure(
             Problem(
                 f"sensor {sensor.name!r} uses connection 'duckdb', the DuckDB file, and this product's warehouse "
                 f"is {kind}",
-                field=f"orchestration.sensors[{sensor.name}].connection",
+                field=field,
                 found=sensor.connection,
-                fix="name the connection of the warehouse (an Airflow connection id), or run on a DuckDB target",
+                fix="use connection: compute (the warehouse's own connection, the default), or an Airflow "
+                "connection id",
             )
         )
     duckdb = import_duckdb()
@@ -112,6 +118,25 @@ def sql_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
         ) from None
     finally:
         con.close()
+    return bool(row and row[0])
+
+
+def _postgres_condition(artifacts: CompiledArtifacts, sensor: SqlSensor) -> bool:
+    import psycopg2
+
+    with postgres_connection(artifacts) as con, con.cursor() as cursor:
+        try:
+            cursor.execute(sensor.sql)
+            row = cursor.fetchone()
+        except psycopg2.Error as exc:
+            raise RuntimeFailure(
+                Problem(
+                    f"the query of sensor {sensor.name!r} failed: {str(exc).strip()}",
+                    field=f"orchestration.sensors[{sensor.name}].sql",
+                    found=sensor.sql,
+                    fix="fix the SQL; it runs on the Postgres warehouse's database, read-only",
+                )
+            ) from None
     return bool(row and row[0])
 
 

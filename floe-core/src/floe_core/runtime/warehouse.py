@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floe_core.artifacts import CompiledArtifacts
+from floe_core.dbt_profile import DbtTarget, read_dbt_target
 from floe_core.errors import Problem, RuntimeFailure
 
 if TYPE_CHECKING:
@@ -100,19 +101,9 @@ def import_duckdb() -> Any:
     return duckdb
 
 
-@contextmanager
-def postgres_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
-    """A read-only connection to the Postgres warehouse, with the settings dbt uses: the dbt profile's target,
-    rendered where the job runs (so its `env_var`s, the password among them, are this process's)."""
-    from floe_core.dbt_profile import read_dbt_target
-
-    try:
-        import psycopg2
-    except ImportError:
-        raise RuntimeFailure(
-            Problem("the psycopg2 package is not installed", field="plugins.compute.kind", found="postgres",
-                    fix="pip install dbt-postgres (it brings psycopg2) where the jobs run")
-        ) from None
+def postgres_target(artifacts: CompiledArtifacts) -> DbtTarget:
+    """The dbt profile's Postgres target, rendered where the job runs (so its `env_var`s, the password among
+    them, are this process's)."""
     target = read_dbt_target(artifacts.profiles_dir, artifacts.dbt_profiles.profile, artifacts.dbt_profiles.target)
     if target.adapter != "postgres":
         raise RuntimeFailure(
@@ -120,6 +111,20 @@ def postgres_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
                     field="transforms.dbt.target", found=target.adapter,
                     fix="point transforms.dbt.target at the Postgres target the artifacts were compiled for")
         )
+    return target
+
+
+@contextmanager
+def postgres_connection(artifacts: CompiledArtifacts) -> Iterator[Any]:
+    """A read-only connection to the Postgres warehouse, with the settings dbt uses (`postgres_target`)."""
+    try:
+        import psycopg2
+    except ImportError:
+        raise RuntimeFailure(
+            Problem("the psycopg2 package is not installed", field="plugins.compute.kind", found="postgres",
+                    fix="pip install dbt-postgres (it brings psycopg2) where the jobs run")
+        ) from None
+    target = postgres_target(artifacts)
     try:
         con = psycopg2.connect(host=target.host, port=target.port or 5432, user=target.user,
                                password=target.password or None, dbname=target.dbname)
