@@ -4,13 +4,16 @@ the demo's PostgreSQL warehouse.
 
 What a platform team sees in Airflow afterwards is what is asserted: the DagRuns the API lists, the task
 instances' times (independent models run at the same time) and tries (a rerun is a clear of the same DagRun,
-so the cleared tasks are on try 2), and the backfill in Airflow's backfill list with one run per daily window.
-The tables are compared with plain `dbt build`'s.
+so the cleared tasks are on try 2), a run that completes although its scheduler's machine died halfway (the
+scheduler and every process it started killed, another scheduler started), and the backfill in Airflow's
+backfill list with one run per daily window. The tables are compared with plain `dbt build`'s.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,8 +51,12 @@ def airflow(product: Path, postgres_port: int, tmp_path_factory: pytest.TempPath
     """Airflow's services on a PostgreSQL metadata DB, as a platform runs them; the warehouse a database of the
     same server."""
     metadata_db, _ = new_databases(postgres_port, METADATA, WAREHOUSE)
+    # A scheduler resets the task instances of a scheduler whose heartbeat stopped (after
+    # scheduler_health_check_threshold, 30 s) when it next checks for orphans: every 15 s here, not Airflow's
+    # 5 minutes, so that a killed scheduler's run goes on within a minute of the next scheduler's start.
+    env = {"FLOE_PG_DATABASE": WAREHOUSE, "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15"}
     with serve(product, tmp_path_factory.mktemp("deployed_airflow"), free_port(), metadata_db=metadata_db,
-               env={"FLOE_PG_DATABASE": WAREHOUSE}) as ui:
+               env=env) as ui:
         yield ui
 
 
@@ -112,6 +119,29 @@ def test_a_failed_run_is_rerun_by_clearing_its_failed_tasks_in_the_same_dag_run(
     assert_nightly_tables_equal(artifacts, postgres_port, WAREHOUSE, plain_dbt_build)
 
 
+def test_a_run_whose_schedulers_machine_dies_halfway_completes_on_a_new_scheduler_with_every_row_once(
+        airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path, postgres_port: int,
+        plain_dbt_build: str) -> None:
+    artifacts = load_artifacts(product)
+    _switch_on(postgres_port)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(plugin.run_job, artifacts, "nightly")
+        run_id = _wait_for_a_running_task(airflow, running)
+        # The scheduler with its LocalExecutor's workers and their tasks: what dies with the scheduler's machine.
+        airflow.services.kill("scheduler")
+        airflow.services.start("scheduler")
+        record = running.result(timeout=900)
+    assert record.run_id == run_id
+    assert record.status == "success", {k: a.status for k, a in record.assets.items()}
+    assert {k for k, a in record.assets.items() if a.status == "materialized"} == set(
+        artifacts.jobs_by_name["nightly"].assets)
+    # The new scheduler reset the tasks that were running when the old one died and ran them again.
+    tries = {t["task_id"]: (t["state"], t["try_number"]) for t in _task_instances(airflow, run_id)}
+    assert {state for state, _ in tries.values()} == {"success"}, tries
+    assert any(try_number == 2 for _, try_number in tries.values()), tries
+    assert_nightly_tables_equal(artifacts, postgres_port, WAREHOUSE, plain_dbt_build)
+
+
 def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(
         airflow: LocalUi, plugin: AirflowOrchestratorPlugin, product: Path, postgres_port: int) -> None:
     artifacts = load_artifacts(product)
@@ -135,6 +165,19 @@ def test_a_backfill_of_five_days_is_airflows_own_backfill_with_a_run_per_day(
     assert sorted(r.partition or "" for r in history) == list(result.partitions)
     days = sorted({str(row[0]) for row in rows(postgres_port, WAREHOUSE, "public.fct_daily_orders")})
     assert days == list(result.partitions)
+
+
+def _wait_for_a_running_task(airflow: LocalUi, running: Future[Any]) -> str:
+    """The newest nightly DagRun's id, once a task of it runs with at least half of its tasks still to run."""
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not running.done():
+        runs = airflow.call("GET", f"/api/v2/dags/{NIGHTLY}/dagRuns?order_by=-start_date&limit=1")["dag_runs"]
+        if runs and runs[0]["state"] == "running":
+            states = [t["state"] for t in _task_instances(airflow, runs[0]["dag_run_id"])]
+            if "running" in states and states.count("success") < len(states) // 2:
+                return str(runs[0]["dag_run_id"])
+        time.sleep(0.5)
+    raise AssertionError(f"no task of a nightly run was seen running (run done: {running.done()})")
 
 
 def _time(value: str) -> datetime:

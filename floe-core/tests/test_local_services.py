@@ -58,3 +58,34 @@ def test_a_service_that_ends_at_start_fails_with_the_end_of_its_log(tmp_path: Pa
     assert "the UI did not come up" in message
     assert "web.log" in message and "port 8080 is in use" in message
 
+
+# A service whose worker runs in a session of its own, as Airflow puts each task process in a group of its own.
+_SERVICE_WITH_A_DETACHED_WORKER = """
+import subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+open(sys.argv[1], "w").write(str(worker.pid))
+print("started", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_service_ends_at_once_with_every_process_it_started_even_in_another_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "worker.pid"
+    with running({"service": [sys.executable, "-c", _SERVICE_WITH_A_DETACHED_WORKER, str(pid_file)]}, os.environ,
+                 tmp_path / "logs", stop_seconds=2) as services:
+        first = wait_for("the service", lambda: _pid(pid_file), services, tmp_path / "logs", 60)
+        assert os.getpgid(first) != services.processes["service"].pid
+        pid_file.unlink()
+        services.kill("service")
+        _assert_ends(first)
+        services.start("service")  # a service killed can be started again
+        second = wait_for("the service again", lambda: _pid(pid_file), services, tmp_path / "logs", 60)
+        services.kill("service")  # stopping would not reach this worker: it is in no group of a service
+        _assert_ends(second)
+
+
+def _assert_ends(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"worker {pid} outlived its killed service"
+        time.sleep(0.1)

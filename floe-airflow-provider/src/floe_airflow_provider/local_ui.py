@@ -20,7 +20,7 @@ from typing import Any
 
 from floe_core.artifacts import load_artifacts
 from floe_core.errors import Problem, RuntimeFailure
-from floe_core.local_services import running, wait_for
+from floe_core.local_services import Services, running, wait_for
 
 from floe_airflow_provider.deploy import deploy
 
@@ -35,6 +35,7 @@ class LocalUi:
     home: Path
     logs: Path
     token: str
+    services: Services
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Airflow's REST API (`/api/v2/...`) with this UI's token."""
@@ -94,7 +95,7 @@ def serve(artifacts_file: Path, home: Path, port: int, *, mode: str = "per_model
     }
     with running(commands, environment, logs) as services:
         token = wait_for("Airflow's UI", lambda: _token(url), services, logs, _START_SECONDS)
-        yield LocalUi(url, home, logs, token)
+        yield LocalUi(url, home, logs, token, services)
 
 
 def _token(url: str) -> str:

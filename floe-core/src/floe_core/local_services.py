@@ -38,6 +38,26 @@ class Services:
             self.processes[name] = subprocess.Popen(self.commands[name], env=self.env, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL the service with every process it started, as when the machine it runs on dies.
+
+        The service's process group is not all of them: Airflow puts each task's process in a group of its
+        own. So the service's descendants are stopped (SIGSTOP: a stopped process starts no more) until no new
+        one appears, then all are killed. None is left holding what the service had open, such as a database
+        connection inherited through fork, whose transaction, locks included, PostgreSQL ends only once the
+        last process holding that connection is gone."""
+        process = self.processes[name]
+        stopped: set[int] = set()
+        while found := _descendants(process.pid) - stopped:
+            for pid in found:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            stopped |= found
+        for pid in stopped:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
     def stop(self, stop_seconds: float) -> None:
         for process in self.processes.values():
             _signal_group(process.pid, signal.SIGTERM)
@@ -64,6 +84,22 @@ def running(commands: Mapping[str, list[str]], env: Mapping[str, str], logs: Pat
         yield services
     finally:
         services.stop(stop_seconds)
+
+
+def _descendants(root: int) -> set[int]:
+    """`root` and every process below it (from /proc: Linux only)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            # The field after the parenthesized command name, which may itself hold spaces or parentheses.
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo.extend(children.get(pid, ()))
+    return found
 
 
 def _signal_group(group: int, signum: signal.Signals) -> None:
