@@ -1,7 +1,9 @@
-"""Every Airflow-version branch of the provider, in one place.
+"""Every Airflow-version branch of the provider, and every Airflow symbol it uses outside Airflow 3's public
+interface (the Task SDK, operators and hooks, timetables, plugins, exceptions), in one place.
 
 Supported: Airflow 3.0, 3.1, 3.2 and 3.3. Anything that differs between them is decided here and nowhere
-else, so the rest of the package reads as plain Airflow 3.
+else, so the rest of the package reads as plain Airflow 3. Each private symbol says why no public API serves;
+`tests/test_compat_private_symbols.py` fails when one moves or changes shape.
 """
 
 from __future__ import annotations
@@ -361,6 +363,75 @@ def complete_backfill(backfill_id: int) -> None:
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# --- the local Airflow home of embedded mode -------------------------------------------------------------------
+# Embedded mode (`floe run`, the contract suite) owns a local Airflow home with no api-server to ask, so it
+# migrates and reads that home's metadata DB through Airflow's own modules; none of them is in Airflow 3's
+# public interface (the REST API is, which deployment mode uses). Same names and shapes in 3.0-3.3.
+
+
+def migrate_metadata_db() -> None:
+    """Create or upgrade the metadata DB, as `airflow db migrate` does (in-process: no second interpreter)."""
+    from airflow.utils.db import upgradedb
+
+    upgradedb()
+
+
+def configured_dags_folder() -> str:
+    """`[core] dags_folder` as this process's Airflow resolves it (airflow.cfg, then AIRFLOW__CORE__*)."""
+    from airflow.configuration import conf
+
+    return str(conf.get("core", "dags_folder"))
+
+
+def task_instances(dag_run: Any) -> list[Any]:
+    """The task instances of a DagRun, read from the metadata DB."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return list(dag_run.get_task_instances(session=session))
+
+
+def xcom_values(dag_id: str, run_id: str, keys: tuple[str, ...]) -> dict[tuple[str, int, str], Any]:
+    """The XCom values of a run under these keys, per (task_id, map_index, key), deserialized as tasks see
+    them."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(select(XComModel).where(
+            XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key.in_(keys)))
+        return {(row.task_id, row.map_index, row.key): XComModel.deserialize_value(row) for row in rows}
+
+
+def latest_dag_runs(dag_ids: list[str], limit: int) -> list[Any]:
+    """The latest DagRuns of these DAGs, newest first, detached from their session."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        found = session.scalars(
+            select(DagRun)
+            .where(DagRun.dag_id.in_(dag_ids))
+            .order_by(DagRun.start_date.desc().nulls_last(), DagRun.id.desc())
+            .limit(limit)
+        ).all()
+        session.expunge_all()
+    return list(found)
+
+
+def backfill_run_ids(backfill_id: int) -> list[str]:
+    """The run ids Airflow's backfill `backfill_id` created, oldest logical date first."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return list(session.scalars(
+            select(DagRun.run_id).where(DagRun.backfill_id == backfill_id).order_by(DagRun.logical_date)).all())
 
 
 # --- partition mappings -----------------------------------------------------------------------------------------

@@ -71,10 +71,7 @@ def airflow_backfill_fits(artifacts: CompiledArtifacts, plan: BackfillPlan) -> b
 def _airflow_backfill(
     artifacts: CompiledArtifacts, dag: Any, plan: BackfillPlan, parts: TimeWindowPartitions
 ) -> BackfillResult:
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
     from floe_core.planning import neighbour_stretches
-    from sqlalchemy import select
 
     records: list[RunRecord] = []
     backfill_ids: list[str] = []
@@ -85,12 +82,8 @@ def _airflow_backfill(
             dag.dag_id, first_start, last_end - timedelta(microseconds=1), _REPROCESS_ALL, None
         )
         backfill_ids.append(str(backfill.id))
-        with create_session() as session:
-            run_ids = session.scalars(
-                select(DagRun.run_id).where(DagRun.backfill_id == backfill.id).order_by(DagRun.logical_date)
-            ).all()
         with _compat.in_process_api():
-            for run_id in run_ids:
+            for run_id in _compat.backfill_run_ids(backfill.id):
                 records.append(runs.record_of(artifacts, _compat.run_dagrun_in_process(dag, run_id)))
         _compat.complete_backfill(backfill.id)
     return BackfillResult(

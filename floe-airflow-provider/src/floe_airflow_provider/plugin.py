@@ -151,9 +151,9 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         self._airflow_home()
         if self.config.dags_folder is not None:
             return self.config.dags_folder.resolve()
-        from airflow.configuration import conf
+        from floe_airflow_provider import _compat
 
-        return Path(conf.get("core", "dags_folder")).resolve()
+        return Path(_compat.configured_dags_folder()).resolve()
 
     # -- running ----------------------------------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ class AirflowOrchestratorPlugin(OrchestratorPlugin):
         fresh_sqlite = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in os.environ and not (home / "airflow.db").exists()
         # In deployment mode the running Airflow owns its metadata DB; this process never touches one.
         if self.config.migrate_db or (fresh_sqlite and self.config.api is None):
-            from airflow.utils.db import upgradedb
+            from floe_airflow_provider import _compat
 
-            upgradedb()
+            _compat.migrate_metadata_db()
         self._home_ready = True

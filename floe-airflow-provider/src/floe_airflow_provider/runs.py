@@ -1,8 +1,9 @@
 """Running floe DAGs in this process, and reading Airflow DAG runs back as floe RunRecords.
 
 This is for the floe CLI, the quick start and tests, which drive a local Airflow home directly: it reads
-and writes the metadata DB through Airflow's own models and runs tasks with Airflow's in-process executor
-(`dag.test()`). DAG code and tasks never come here: tasks talk to Airflow only through the Task SDK.
+and writes the metadata DB through Airflow's own modules (all in `_compat`) and runs tasks with Airflow's
+in-process executor (`dag.test()`). DAG code and tasks never come here: tasks talk to Airflow only through
+the Task SDK.
 """
 
 from __future__ import annotations
@@ -103,21 +104,16 @@ def rerun_failed(folder: DagsFolder, dag_id: str, run_id: str) -> tuple[Any, set
 
 
 def task_ids_of(dag_run: Any) -> set[str]:
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        return {ti.task_id for ti in dag_run.get_task_instances(session=session)}
+    return {ti.task_id for ti in _compat.task_instances(dag_run)}
 
 
 def record_of(artifacts: CompiledArtifacts, dag_run: Any, skipped_tasks: Iterable[str] = ()) -> RunRecord:
     """A DagRun as floe's engine-neutral RunRecord (asset and check outcomes from its task instances)."""
-    from airflow.utils.session import create_session
-
-    naming = DagNaming.of(artifacts)
-    with create_session() as session:
-        tis = list(dag_run.get_task_instances(session=session))
-        summaries = _summaries(session, dag_run.dag_id, dag_run.run_id)
-    return record_from(artifacts, naming, dag_run, tis, summaries, set(skipped_tasks))
+    values = _compat.xcom_values(dag_run.dag_id, dag_run.run_id, SUMMARY_XCOM_KEYS)
+    summaries = {(task_id, map_index): value for (task_id, map_index, _), value in sorted(values.items())
+                 if is_summary(value)}
+    return record_from(artifacts, DagNaming.of(artifacts), dag_run, _compat.task_instances(dag_run), summaries,
+                       set(skipped_tasks))
 
 
 def record_from(
@@ -213,23 +209,6 @@ def _task_assets(artifacts: CompiledArtifacts, naming: DagNaming) -> dict[str, s
     return found
 
 
-def _summaries(session: Any, dag_id: str, run_id: str) -> dict[tuple[str, int], Mapping[str, Any]]:
-    from airflow.models.xcom import XComModel
-    from sqlalchemy import select
-
-    rows = session.scalars(
-        select(XComModel).where(
-            XComModel.dag_id == dag_id, XComModel.run_id == run_id, XComModel.key.in_(SUMMARY_XCOM_KEYS)
-        )
-    )
-    found: dict[tuple[str, int], Mapping[str, Any]] = {}
-    for row in rows:
-        value = XComModel.deserialize_value(row)
-        if is_summary(value):
-            found[(row.task_id, row.map_index)] = value
-    return found
-
-
 def is_summary(value: Any) -> bool:
     """Whether an XCom value is a floe task's summary (a Python asset's task may return something else)."""
     return isinstance(value, Mapping) and (SUMMARY_ASSETS in value or SUMMARY_CHECKS in value)
@@ -237,16 +216,4 @@ def is_summary(value: Any) -> bool:
 
 def dag_runs(dag_ids: Iterable[str], limit: int) -> list[Any]:
     """The latest DagRuns of these DAGs, newest first."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        runs = session.scalars(
-            select(DagRun)
-            .where(DagRun.dag_id.in_(sorted(set(dag_ids))))
-            .order_by(DagRun.start_date.desc().nulls_last(), DagRun.id.desc())
-            .limit(limit)
-        ).all()
-        session.expunge_all()
-    return list(runs)
+    return _compat.latest_dag_runs(sorted(set(dag_ids)), limit)
