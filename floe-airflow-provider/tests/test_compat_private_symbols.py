@@ -87,19 +87,6 @@ def _sync_bundles_to_db() -> Callable[..., Any]:
     return DagBundlesManager.sync_bundles_to_db
 
 
-def _sync_bag_to_db() -> Callable[..., Any]:
-    # What `airflow dags reserialize` calls to write a folder's DAGs; a DagBag method until 3.1.
-    if _compat.AIRFLOW_3_2:
-        from airflow.dag_processing.dagbag import sync_bag_to_db
-
-        return sync_bag_to_db
-    if _compat.AIRFLOW_3_1:
-        from airflow.models.dagbag import sync_bag_to_db
-
-        return sync_bag_to_db
-    return _compat.dagbag_class().sync_to_db
-
-
 def _dagbag() -> Callable[..., Any]:
     return _compat.dagbag_class().__init__
 
@@ -126,11 +113,11 @@ def _deserialize() -> Callable[..., Any]:
     (_deserialize_xcom, {"result"}),
     (_update_state, {"self", "session"}),
     (_sync_bundles_to_db, {"self", "session"}),
-    (_sync_bag_to_db, {"bundle_name", "bundle_version"} | ({"dagbag"} if _compat.AIRFLOW_3_1 else {"self"})),
+    (_compat._bag_writer, {"bundle_name", "bundle_version"} | ({"dagbag"} if _compat.AIRFLOW_3_1 else {"self"})),
     (_dagbag, {"self", "dag_folder"}),
     (_serialize, {"var"}),
     (_deserialize, {"serialized_obj"}),
-], ids=lambda value: getattr(value, "__name__", "")[1:] or None)
+], ids=lambda value: getattr(value, "__name__", "").lstrip("_") or None)
 def test_the_private_airflow_symbol_is_where_floe_calls_it_with_the_arguments_floe_passes(
         symbol: Callable[[], Callable[..., Any]], passed: set[str]) -> None:
     parameters = inspect.signature(symbol()).parameters

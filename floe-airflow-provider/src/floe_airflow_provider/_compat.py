@@ -190,16 +190,23 @@ def sync_dags_folder(dag_folder: str) -> list[str]:
         manager.sync_bundles_to_db(session=session)
     bag = make_dagbag(dag_folder)
     errors = [f"{file}: {message}" for file, message in sorted(bag.import_errors.items())]
-    if AIRFLOW_3_1:
-        if AIRFLOW_3_2:
-            from airflow.dag_processing.dagbag import sync_bag_to_db
-        else:
-            # As DagBag above: from 3.2 the old module keeps only an untyped, deprecated alias.
-            from airflow.models.dagbag import sync_bag_to_db  # type: ignore[no-redef]
-        sync_bag_to_db(bag, "dags-folder", None)
-    else:
-        bag.sync_to_db("dags-folder", None)
+    _bag_writer()(bag, "dags-folder", None)
     return errors
+
+
+def _bag_writer() -> Any:
+    """What writes a DagBag's DAGs to the metadata DB, called as `(bag, bundle_name, bundle_version)`."""
+    if AIRFLOW_3_2:
+        from airflow.dag_processing.dagbag import sync_bag_to_db
+
+        return sync_bag_to_db
+    if AIRFLOW_3_1:
+        # As DagBag above: from 3.2 the old module keeps only an untyped, deprecated alias.
+        from airflow.models.dagbag import sync_bag_to_db  # type: ignore[no-redef]
+
+        return sync_bag_to_db
+    # A DagBag method on 3.0; taken unbound, it takes the bag first like the function.
+    return dagbag_class().sync_to_db
 
 
 @cache

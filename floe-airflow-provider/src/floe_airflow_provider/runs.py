@@ -110,6 +110,7 @@ def task_ids_of(dag_run: Any) -> set[str]:
 def record_of(artifacts: CompiledArtifacts, dag_run: Any, skipped_tasks: Iterable[str] = ()) -> RunRecord:
     """A DagRun as floe's engine-neutral RunRecord (asset and check outcomes from its task instances)."""
     values = _compat.xcom_values(dag_run.dag_id, dag_run.run_id, SUMMARY_XCOM_KEYS)
+    # A task with a summary under both keys keeps one, the same whatever order the DB returns rows in.
     summaries = {(task_id, map_index): value for (task_id, map_index, _), value in sorted(values.items())
                  if is_summary(value)}
     return record_from(artifacts, DagNaming.of(artifacts), dag_run, _compat.task_instances(dag_run), summaries,
